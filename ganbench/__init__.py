@@ -1,0 +1,26 @@
+"""ganbench: a fair, reproducible benchmark for GAN architectures, losses and regularizers."""
+
+from __future__ import annotations
+
+from ganbench.hookspecs import hookimpl
+from ganbench.specs import (
+    ArchitectureSpec,
+    DatasetSpec,
+    ImageData,
+    LossSpec,
+    Regularizer,
+    RegularizerSpec,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ArchitectureSpec",
+    "DatasetSpec",
+    "ImageData",
+    "LossSpec",
+    "Regularizer",
+    "RegularizerSpec",
+    "__version__",
+    "hookimpl",
+]

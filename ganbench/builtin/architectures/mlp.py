@@ -1,0 +1,63 @@
+"""The fully connected GAN of Goodfellow et al. (2014)."""
+
+from __future__ import annotations
+
+import math
+
+from torch import Tensor, nn
+
+from ganbench.hookspecs import Register, hookimpl
+from ganbench.specs import ArchitectureSpec, ImageShape
+
+
+class MlpGenerator(nn.Module):
+    """z (N, latent) -> dense 256-512-1024 with LeakyReLU -> tanh image in [-1, 1]."""
+
+    def __init__(self, image_shape: ImageShape, latent_dim: int, hidden: tuple[int, ...] = (256, 512, 1024)):
+        super().__init__()
+        self.image_shape = image_shape
+        layers: list[nn.Module] = []
+        width = latent_dim
+        for h in hidden:
+            layers += [nn.Linear(width, h), nn.LeakyReLU(0.2)]
+            width = h
+        layers += [nn.Linear(width, math.prod(image_shape)), nn.Tanh()]
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, z: Tensor) -> Tensor:
+        return self.net(z).view(z.shape[0], *self.image_shape)
+
+
+class MlpDiscriminator(nn.Module):
+    """Flattened image -> dense 512-256 with LeakyReLU -> one logit."""
+
+    def __init__(self, image_shape: ImageShape, hidden: tuple[int, ...] = (512, 256)):
+        super().__init__()
+        layers: list[nn.Module] = [nn.Flatten()]
+        width = math.prod(image_shape)
+        for h in hidden:
+            layers += [nn.Linear(width, h), nn.LeakyReLU(0.2)]
+            width = h
+        self.body = nn.Sequential(*layers)
+        self.head = nn.Linear(width, 1)
+
+    def features(self, x: Tensor) -> Tensor:
+        """Penultimate features, for feature-matching objectives."""
+        return self.body(x)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.head(self.body(x)).squeeze(1)
+
+
+def build(image_shape: ImageShape, latent_dim: int) -> tuple[nn.Module, nn.Module]:
+    return MlpGenerator(image_shape, latent_dim), MlpDiscriminator(image_shape)
+
+
+@hookimpl
+def register_architectures(register: Register) -> None:
+    register(ArchitectureSpec(
+        name="mlp",
+        summary="Fully connected generator and discriminator (the original GAN)",
+        reference="Goodfellow et al. 2014, Generative Adversarial Nets, NeurIPS",
+        build=build,
+    ))

@@ -1,0 +1,33 @@
+"""The ``ganbench`` command line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from ganbench import __version__
+from ganbench.cli.extractor import extractor
+from ganbench.cli.plugins import list_components, plugins_command
+from ganbench.cli.run import run
+from ganbench.errors import USER_ERRORS
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except USER_ERRORS as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Group)
+@click.version_option(__version__, prog_name="ganbench")
+def main() -> None:
+    """ganbench: train every GAN entry under the same budget and seeds, score it, write leaderboards."""
+
+
+main.add_command(run)
+main.add_command(plugins_command)
+main.add_command(list_components)
+main.add_command(extractor)

@@ -1,0 +1,121 @@
+"""Run one RunSpec end to end: train, sample, score, and build its record."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import platform
+import time
+import traceback
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch_fidelity
+from torchvision.utils import save_image
+
+import ganbench
+from ganbench import plugins
+from ganbench.metrics.fidelity import extractor_version, fidelity
+from ganbench.metrics.sharpness import sharpness
+from ganbench.plugins import Catalog
+from ganbench.runspec import RunSpec, run_id
+from ganbench.store import RunStore, atomic_write_bytes
+from ganbench.training.trainer import prepare_images, sample, train
+
+RECORD_VERSION = 1
+
+
+@dataclass(frozen=True)
+class DatasetSplits:
+    train: torch.Tensor
+    reference: torch.Tensor
+    source: str
+    sha256: str
+    feature_extractor: str
+
+
+@cache
+def catalog() -> Catalog:
+    """The catalog of this process (workers load plugins themselves, with the same env)."""
+    return plugins.load()
+
+
+@cache
+def dataset_splits(name: str, data_root: str | None, resolution: int, channels: int) -> DatasetSplits:
+    spec = catalog().spec("datasets", name)
+    root = Path(data_root) if data_root else None
+    train_data, reference = spec.load("train", root), spec.load("reference", root)
+    train_images = prepare_images(train_data.images, resolution, channels)
+    reference_images = prepare_images(reference.images, resolution, channels)
+    digest = hashlib.sha256()
+    for images in (train_images, reference_images):
+        digest.update(images.numpy().tobytes())
+    source = train_data.source if train_data.source == reference.source else \
+        f"{train_data.source} | {reference.source}"
+    return DatasetSplits(train_images, reference_images, source, digest.hexdigest()[:16],
+                         spec.feature_extractor)
+
+
+def context(spec: RunSpec, data_root: str | None) -> dict[str, str]:
+    """Everything besides the spec that decides a run's result; part of its id."""
+    data = dataset_splits(spec.dataset, data_root, spec.resolution, spec.channels)
+    cat = catalog()
+    out = {"ganbench": ganbench.__version__, "torch": torch.__version__, "dataset_sha256": data.sha256,
+           "feature_extractor": f"{data.feature_extractor}@{extractor_version(data.feature_extractor)}"}
+    for factor, kind in (("architecture", "architectures"), ("loss", "losses"),
+                         ("regularizer", "regularizers"), ("dataset", "datasets")):
+        info = cat.get(kind, getattr(spec, factor)).plugin
+        out[f"{factor}_plugin"] = f"{info.distribution}=={info.version}"
+    return out
+
+
+def execute(spec: RunSpec, data_root: str | None, store_root: str) -> dict[str, Any]:
+    """Train and score one run, write its record atomically, and return it.
+
+    An exception inside the run becomes a ``failed`` record with the reason, so no seed is lost.
+    """
+    started = time.perf_counter()
+    ctx = context(spec, data_root)
+    rid = run_id(spec, ctx)
+    data = dataset_splits(spec.dataset, data_root, spec.resolution, spec.channels)
+    device = torch.device(spec.device)
+    record: dict[str, Any] = {
+        "record_version": RECORD_VERSION, "run_id": rid, "entry": spec.entry, "spec": spec.as_dict(),
+        "context": ctx, "dataset_source": data.source, "feature_extractor": data.feature_extractor,
+        "versions": {"ganbench": ganbench.__version__, "torch": torch.__version__,
+                     "torch_fidelity": torch_fidelity.__version__, "python": platform.python_version()},
+        "metrics": {}, "curves": {},
+    }
+    store = RunStore(Path(store_root))
+    try:
+        result = train(spec, catalog(), data.train, device)
+        record.update(status=result.status, reason=result.reason, steps_done=result.steps_done,
+                      images_seen=result.images_seen, train_seconds=round(result.train_seconds, 3),
+                      images_per_second=round(result.images_seen / max(result.train_seconds, 1e-9), 1))
+        record["curves"] = {"step": result.curve_step, "d_loss": result.curve_d_loss,
+                            "g_loss": result.curve_g_loss}
+        record["final_d_loss"] = result.curve_d_loss[-1] if result.curve_d_loss else None
+        record["final_g_loss"] = result.curve_g_loss[-1] if result.curve_g_loss else None
+        if result.status == "completed":
+            eval_start = time.perf_counter()
+            fake = sample(result.generator, spec.fid_samples, spec.latent_dim, spec.seed, device)
+            real = data.reference[: spec.fid_samples]
+            metrics = fidelity(fake, real, data.feature_extractor, cuda=device.type == "cuda")
+            metrics["sharpness"] = sharpness(fake, real)
+            record["metrics"] = metrics
+            record["reference_samples"] = int(real.shape[0])
+            record["eval_seconds"] = round(time.perf_counter() - eval_start, 3)
+            grid = io.BytesIO()
+            save_image(fake[:64].float() / 255.0, grid, format="png", nrow=8)
+            atomic_write_bytes(store.grid_path(rid), grid.getvalue())
+    except Exception as exc:  # a crash in any (plugin) component must not take the suite down
+        record.update(status="failed", reason=f"{type(exc).__name__}: {exc}",
+                      traceback=traceback.format_exc(limit=8))
+    record["wall_seconds"] = round(time.perf_counter() - started, 3)
+    record["device"] = str(device)
+    record["threads"] = torch.get_num_threads()
+    store.write(record)
+    return record

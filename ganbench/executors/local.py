@@ -1,0 +1,75 @@
+"""Local executor: independent runs as concurrent single-thread processes.
+
+Two 1-thread runs side by side beat one 2-thread run on a small CPU, and one thread per run is
+also what keeps CPU runs bit-for-bit reproducible.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ganbench.execute import context, execute
+from ganbench.runspec import RunSpec, run_id
+from ganbench.store import RunStore
+
+OnRecord = Callable[[dict[str, Any], bool], None]
+
+
+def default_workers() -> int:
+    return max(1, min(len(os.sched_getaffinity(0)), 8))
+
+
+def _init_worker() -> None:
+    torch.set_num_threads(1)
+
+
+def run_specs(specs: list[RunSpec], data_root: str | None, store_root: Path, workers: int,
+              force: bool = False, on_record: OnRecord | None = None) -> list[dict[str, Any]]:
+    """Run every spec not already finished in the store; return all records in ``specs`` order.
+
+    ``on_record(record, reused)`` is called as each record becomes available.
+    """
+    store = RunStore(store_root)
+    ids = [run_id(spec, context(spec, data_root)) for spec in specs]
+    records: dict[str, dict[str, Any]] = {}
+    pending: list[tuple[str, RunSpec]] = []
+    for rid, spec in zip(ids, specs, strict=True):
+        found = None if force else store.lookup(rid)
+        if found is not None:
+            records[rid] = found
+            if on_record:
+                on_record(found, True)
+        elif all(rid != p for p, _ in pending):
+            pending.append((rid, spec))
+
+    def finish(rid: str, record: dict[str, Any]) -> None:
+        records[rid] = record
+        if on_record:
+            on_record(record, False)
+
+    if workers <= 1 or len(pending) <= 1:
+        for rid, spec in pending:
+            finish(rid, execute(spec, data_root, str(store_root)))
+    else:
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker) as pool:
+            futures: dict[Future[dict[str, Any]], tuple[str, RunSpec]] = {
+                pool.submit(execute, spec, data_root, str(store_root)): (rid, spec) for rid, spec in pending
+            }
+            for future in as_completed(futures):
+                rid, spec = futures[future]
+                try:
+                    record = future.result()
+                except Exception as exc:  # the worker process itself died (e.g. killed, out of memory)
+                    record = {"run_id": rid, "entry": spec.entry, "spec": spec.as_dict(), "status": "failed",
+                              "reason": f"worker process failed: {type(exc).__name__}: {exc}", "metrics": {}}
+                    store.write(record)
+                finish(rid, record)
+    return [records[rid] for rid in ids]

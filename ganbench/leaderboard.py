@@ -1,0 +1,118 @@
+"""Records -> leaderboard tables: one row per run, and one row per entry aggregated over seeds.
+
+The CSV columns are a versioned schema (docs/csv-schema.md). Every row carries the protocol that
+produced it, so numbers from different budgets, sample counts or extractors never share a row.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from scipy import stats
+
+from ganbench.store import atomic_write_text
+
+SCHEMA_VERSION = 1
+SPEC_COLUMNS = ["architecture", "loss", "regularizer", "seed", "generator_steps", "batch_size",
+                "d_steps_per_g_step", "resolution", "channels", "latent_dim", "lr_generator",
+                "lr_discriminator", "beta1", "beta2", "fid_samples", "device"]
+METRIC_COLUMNS = ["fid", "kid", "kid_std", "precision", "recall", "sharpness"]
+TIMING_COLUMNS = ["wall_seconds", "train_seconds", "eval_seconds", "images_per_second"]
+# Columns that must agree for runs to be aggregated into one summary row.
+PROTOCOL_COLUMNS = ["suite", "dataset", "dataset_source", "dataset_sha256", "generator_steps", "batch_size",
+                    "d_steps_per_g_step", "resolution", "channels", "latent_dim", "lr_generator",
+                    "lr_discriminator", "beta1", "beta2", "fid_samples", "feature_extractor", "device",
+                    "ganbench_version"]
+ENTRY_COLUMNS = ["architecture", "loss", "regularizer"]
+
+
+def runs_table(records: list[dict[str, Any]]) -> pd.DataFrame:
+    rows = []
+    for rec in records:
+        spec, ctx, metrics = rec["spec"], rec.get("context", {}), rec.get("metrics", {})
+        row: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "suite": spec["suite"],
+                               "dataset": spec["dataset"], "entry": rec["entry"]}
+        row.update({col: spec[col] for col in SPEC_COLUMNS})
+        row.update(status=rec["status"], reason=rec.get("reason", ""), steps_done=rec.get("steps_done"),
+                   images_seen=rec.get("images_seen"), reference_samples=rec.get("reference_samples"),
+                   feature_extractor=ctx.get("feature_extractor"), dataset_source=rec.get("dataset_source"),
+                   dataset_sha256=ctx.get("dataset_sha256"))
+        row.update({col: metrics.get(col, math.nan) for col in METRIC_COLUMNS})
+        row.update(final_d_loss=rec.get("final_d_loss"), final_g_loss=rec.get("final_g_loss"))
+        for factor in ("architecture", "loss", "regularizer", "dataset"):
+            row[f"{factor}_plugin"] = ctx.get(f"{factor}_plugin")
+        row.update(ganbench_version=ctx.get("ganbench"), torch_version=ctx.get("torch"), run_id=rec["run_id"])
+        row.update({col: rec.get(col) for col in TIMING_COLUMNS})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _ci95(values: pd.Series) -> float:
+    """Half-width of the two-sided 95% t-interval of the mean over seeds."""
+    n = int(values.count())
+    if n < 2:
+        return math.nan
+    return float(stats.t.ppf(0.975, n - 1) * values.std(ddof=1) / math.sqrt(n))
+
+
+def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
+    """One row per entry and protocol. Means are over completed seeds; failed and diverged seeds are
+    counted beside them, never dropped. Stability = spread of FID over seeds (std, CV)."""
+    rows = []
+    keys = ENTRY_COLUMNS + PROTOCOL_COLUMNS
+    for key, group in runs.groupby(keys, sort=False, dropna=False):
+        done = group[group["status"] == "completed"]
+        fid = done["fid"]
+        row: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "entry": group["entry"].iloc[0]}
+        row.update(dict(zip(keys, key, strict=True)))
+        row.update(seeds=";".join(str(s) for s in group["seed"]), n_seeds=len(group), n_completed=len(done),
+                   n_diverged=int((group["status"] == "diverged").sum()),
+                   n_failed=int((group["status"] == "failed").sum()))
+        row.update(fid_mean=fid.mean(), fid_std=fid.std(ddof=1), fid_ci95=_ci95(fid),
+                   fid_min=fid.min(), fid_max=fid.max())
+        for col in ("kid", "precision", "recall", "sharpness"):
+            row[f"{col}_mean"] = done[col].mean()
+        row["sharpness_std"] = done["sharpness"].std(ddof=1)
+        row["stability_fid_cv"] = row["fid_std"] / row["fid_mean"] if row["fid_mean"] else math.nan
+        row["diverged_fraction"] = row["n_diverged"] / row["n_seeds"]
+        rows.append(row)
+    summary = pd.DataFrame(rows)
+    summary.insert(1, "rank", summary.groupby(["suite", "dataset"])["fid_mean"]
+                   .rank(method="min", na_option="bottom").astype(int))
+    return summary.sort_values(["rank", "entry"], kind="stable").reset_index(drop=True)
+
+
+def write_tables(records: list[dict[str, Any]], out: Path) -> tuple[Path, Path, pd.DataFrame]:
+    runs = runs_table(records)
+    summary = summary_table(runs)
+    suite, dataset = runs["suite"].iloc[0], runs["dataset"].iloc[0]
+    runs_path = out / f"{suite}-{dataset}-runs.csv"
+    summary_path = out / f"{suite}-{dataset}-summary.csv"
+    atomic_write_text(runs_path, runs.to_csv(index=False, float_format="%.6g", lineterminator="\n"))
+    atomic_write_text(summary_path, summary.to_csv(index=False, float_format="%.6g", lineterminator="\n"))
+    return runs_path, summary_path, summary
+
+
+def format_summary(summary: pd.DataFrame) -> str:
+    """The summary as a fixed-width text table for the terminal and the README."""
+    def pm(mean: float, std: float, digits: int) -> str:
+        if math.isnan(mean):
+            return "-"
+        return f"{mean:.{digits}f} ± {std:.{digits}f}" if not math.isnan(std) else f"{mean:.{digits}f}"
+
+    view = pd.DataFrame({
+        "rank": summary["rank"],
+        "entry": summary["entry"],
+        "seeds ok": [f"{c}/{n}" for c, n in zip(summary["n_completed"], summary["n_seeds"], strict=True)],
+        "FID": [pm(m, s, 2) for m, s in zip(summary["fid_mean"], summary["fid_std"], strict=True)],
+        "FID CV": summary["stability_fid_cv"].map(lambda v: "-" if math.isnan(v) else f"{v:.3f}"),
+        "KID": summary["kid_mean"].map(lambda v: "-" if math.isnan(v) else f"{v:.4f}"),
+        "precision": summary["precision_mean"].map(lambda v: "-" if math.isnan(v) else f"{v:.3f}"),
+        "recall": summary["recall_mean"].map(lambda v: "-" if math.isnan(v) else f"{v:.3f}"),
+        "sharpness": [pm(m, s, 3) for m, s in zip(summary["sharpness_mean"], summary["sharpness_std"],
+                                                  strict=True)],
+    })
+    return view.to_string(index=False)

@@ -1,0 +1,204 @@
+"""Plugin host: built-ins and entry-point plugins register components through the same hooks."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from importlib.metadata import EntryPoint, entry_points
+from types import ModuleType
+from typing import Any, cast
+
+import pluggy
+
+from ganbench import hookspecs
+from ganbench.specs import (
+    NAME_RE,
+    ArchitectureSpec,
+    ComponentSpec,
+    DatasetSpec,
+    LossSpec,
+    RegularizerSpec,
+)
+
+ENTRY_POINT_GROUP = "ganbench"
+DEFAULT_PLUGINS = (
+    "ganbench.builtin.architectures.mlp",
+    "ganbench.builtin.architectures.dcgan",
+    "ganbench.builtin.losses",
+    "ganbench.builtin.regularizers",
+    "ganbench.builtin.datasets",
+)
+# hook name -> (component kind, spec class)
+KINDS: dict[str, tuple[str, type]] = {
+    "register_architectures": ("architectures", ArchitectureSpec),
+    "register_losses": ("losses", LossSpec),
+    "register_regularizers": ("regularizers", RegularizerSpec),
+    "register_datasets": ("datasets", DatasetSpec),
+}
+SINGULAR = {"architectures": "architecture", "losses": "loss", "regularizers": "regularizer",
+            "datasets": "dataset"}
+
+
+class PluginError(Exception):
+    """A plugin could not be loaded or registered something invalid."""
+
+
+class UnknownComponent(Exception):
+    """A component name that no loaded plugin registered."""
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    name: str
+    distribution: str
+    version: str
+
+
+@dataclass(frozen=True)
+class Registered:
+    spec: ComponentSpec
+    plugin: PluginInfo
+
+
+@dataclass
+class Catalog:
+    """Every registered component by kind and name, plus the plugins and problems met loading them."""
+
+    components: dict[str, dict[str, Registered]] = field(
+        default_factory=lambda: {kind: {} for kind, _ in KINDS.values()}
+    )
+    plugins: list[PluginInfo] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def names(self, kind: str) -> list[str]:
+        return sorted(self.components[kind])
+
+    def get(self, kind: str, name: str) -> Registered:
+        try:
+            return self.components[kind][name]
+        except KeyError:
+            known = ", ".join(self.names(kind)) or "none"
+            raise UnknownComponent(f"unknown {SINGULAR[kind]} {name!r} (known: {known})") from None
+
+    def spec(self, kind: str, name: str) -> Any:
+        return self.get(kind, name).spec
+
+
+def _builtin_info(module: str) -> PluginInfo:
+    from ganbench import __version__
+
+    return PluginInfo(module, "ganbench", __version__)
+
+
+def _entry_point_info(ep: EntryPoint) -> PluginInfo:
+    dist = ep.dist
+    if dist is None:
+        return PluginInfo(ep.name, "unknown", "unknown")
+    return PluginInfo(ep.name, dist.metadata["Name"] or dist.name, dist.version)
+
+
+def _allowlist() -> set[str] | None:
+    raw = os.environ.get("GANBENCH_LOAD_PLUGINS")
+    if raw is None:
+        return None
+    return {name.strip() for name in raw.split(",") if name.strip()}
+
+
+def _strict() -> bool:
+    return os.environ.get("GANBENCH_STRICT_PLUGINS", "") not in ("", "0")
+
+
+class _Loader:
+    def __init__(self, strict: bool) -> None:
+        self.strict = strict
+        self.pm = pluggy.PluginManager(ENTRY_POINT_GROUP)
+        self.pm.add_hookspecs(hookspecs)
+        self.catalog = Catalog()
+        self.info: dict[str, PluginInfo] = {}
+
+    def problem(self, message: str) -> None:
+        if self.strict:
+            raise PluginError(message)
+        self.catalog.problems.append(message)
+
+    def add(self, module: ModuleType, info: PluginInfo) -> None:
+        self.pm.register(module, info.name)
+        try:
+            self.pm.check_pending()
+        except pluggy.PluginValidationError as exc:
+            self.pm.unregister(module)
+            self.problem(f"plugin {info.name} ({info.distribution} {info.version}) skipped: {exc}")
+            return
+        self.info[info.name] = info
+        self.catalog.plugins.append(info)
+
+    def load_entry_points(self, eps: Iterable[EntryPoint], allow: set[str] | None) -> None:
+        for ep in eps:
+            if allow is not None and ep.name not in allow:
+                continue
+            info = _entry_point_info(ep)
+            try:
+                module = ep.load()
+            except Exception as exc:  # any import-time failure of foreign code
+                self.problem(f"plugin {ep.name} ({info.distribution} {info.version}) failed to load: "
+                             f"{type(exc).__name__}: {exc}")
+                continue
+            if info.name in self.info:
+                self.problem(f"plugin {ep.name} ({info.distribution}) skipped: name already taken")
+                continue
+            self.add(module, info)
+
+    def collect(self) -> None:
+        for hook_name, (kind, spec_cls) in KINDS.items():
+            hook = getattr(self.pm.hook, hook_name)
+            # get_hookimpls() is in registration order: built-ins first, so they keep their names.
+            for impl in hook.get_hookimpls():
+                info = self.info[impl.plugin_name]
+                register = self._register_callback(kind, spec_cls, info)
+                try:
+                    impl.function(register=register)
+                except PluginError:
+                    raise
+                except Exception as exc:
+                    self.problem(f"plugin {info.name} ({info.distribution} {info.version}) raised in "
+                                 f"{hook_name}: {type(exc).__name__}: {exc}")
+
+    def _register_callback(self, kind: str, spec_cls: type, info: PluginInfo) -> Callable[[Any], None]:
+        table = self.catalog.components[kind]
+
+        def register(spec: Any) -> None:
+            where = f"plugin {info.name} ({info.distribution} {info.version})"
+            if not isinstance(spec, spec_cls):
+                self.problem(f"{where} registered a {type(spec).__name__} in {kind}, "
+                             f"expected {spec_cls.__name__}; ignored")
+                return
+            spec = cast(ComponentSpec, spec)
+            if not NAME_RE.match(spec.name):
+                self.problem(f"{where} registered {spec.name!r}: names are lowercase kebab-case; ignored")
+                return
+            if spec.name in table:
+                first = table[spec.name].plugin
+                self.problem(f"{where} registered {kind} {spec.name!r}, already registered by plugin "
+                             f"{first.name} ({first.distribution}); ignored")
+                return
+            table[spec.name] = Registered(spec, info)
+
+        return register
+
+
+def load(allow: set[str] | None = None, use_env: bool = True, strict: bool | None = None) -> Catalog:
+    """Register the built-ins, then each allowed entry-point plugin; return the catalog.
+
+    ``allow`` restricts third-party plugins to these entry-point names (empty set: built-ins only);
+    with ``use_env`` the ``GANBENCH_LOAD_PLUGINS`` allowlist applies when ``allow`` is None.
+    """
+    loader = _Loader(_strict() if strict is None else strict)
+    for module in DEFAULT_PLUGINS:
+        loader.add(importlib.import_module(module), _builtin_info(module))
+    if allow is None and use_env:
+        allow = _allowlist()
+    loader.load_entry_points(entry_points(group=ENTRY_POINT_GROUP), allow)
+    loader.collect()
+    return loader.catalog

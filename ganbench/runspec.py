@@ -1,0 +1,49 @@
+"""RunSpec: everything that determines one training run, and its content-addressed id."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    suite: str
+    dataset: str
+    architecture: str
+    loss: str
+    regularizer: str
+    seed: int
+    resolution: int
+    channels: int
+    latent_dim: int
+    generator_steps: int
+    batch_size: int
+    d_steps_per_g_step: int
+    lr_generator: float
+    lr_discriminator: float
+    beta1: float
+    beta2: float
+    fid_samples: int
+    curve_points: int
+    device: str
+
+    @property
+    def entry(self) -> str:
+        """The leaderboard entry this run belongs to (all seeds of one configuration)."""
+        return f"{self.architecture}/{self.loss}/{self.regularizer}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunSpec:
+        return cls(**{f.name: data[f.name] for f in fields(cls)})
+
+
+def run_id(spec: RunSpec, context: dict[str, str]) -> str:
+    """Hash of the canonical spec plus what else decides the result (code versions, data hash)."""
+    canonical = json.dumps({"spec": spec.as_dict(), "context": context}, sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]

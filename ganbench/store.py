@@ -1,0 +1,49 @@
+"""The run store: one atomic JSON record per run (plus a sample grid), keyed by run id."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write via a temp file in the same folder and rename: readers see old or new, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600 files; results are meant to be shared
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode())
+
+
+class RunStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def record_path(self, run_id: str) -> Path:
+        return self.root / f"{run_id}.json"
+
+    def grid_path(self, run_id: str) -> Path:
+        return self.root / f"{run_id}.png"
+
+    def lookup(self, run_id: str) -> dict[str, Any] | None:
+        """A finished record, or None. A failed run is retried, so it does not count as finished."""
+        path = self.record_path(run_id)
+        if not path.is_file():
+            return None
+        record: dict[str, Any] = json.loads(path.read_text())
+        return record if record.get("status") in ("completed", "diverged") else None
+
+    def write(self, record: dict[str, Any]) -> None:
+        atomic_write_text(self.record_path(record["run_id"]), json.dumps(record, indent=1, sort_keys=True))

@@ -1,0 +1,86 @@
+"""The whole path through the real CLI: plugins -> suite -> training -> scoring -> CSVs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ganbench.leaderboard import TIMING_COLUMNS
+
+RUN_COLUMNS = {"suite", "dataset", "entry", "architecture", "loss", "regularizer", "seed", "status", "reason",
+               "generator_steps", "batch_size", "d_steps_per_g_step", "images_seen", "fid_samples",
+               "reference_samples", "feature_extractor", "dataset_source", "dataset_sha256", "fid", "kid",
+               "precision", "recall", "sharpness", "architecture_plugin", "ganbench_version", "run_id",
+               *TIMING_COLUMNS}
+SUMMARY_COLUMNS = {"rank", "entry", "architecture", "loss", "regularizer", "seeds", "n_seeds", "n_completed",
+                   "n_diverged", "n_failed", "fid_mean", "fid_std", "fid_ci95", "sharpness_mean",
+                   "sharpness_std", "stability_fid_cv", "diverged_fraction", "generator_steps", "fid_samples",
+                   "feature_extractor", "dataset_source"}
+
+
+def ganbench(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "ganbench", *args], cwd=cwd, capture_output=True,
+                          text=True, env={**os.environ, "GANBENCH_LOAD_PLUGINS": ""})
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    cwd = tmp_path_factory.mktemp("e2e")
+    return cwd, ganbench("run", "--all", "--suite", "smoke", cwd=cwd)
+
+
+def test_run_all_writes_both_tables(smoke_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    cwd, proc = smoke_run
+    assert proc.returncode == 0, proc.stderr
+    runs = pd.read_csv(cwd / "leaderboards" / "smoke-fashion-mnist-runs.csv")
+    summary = pd.read_csv(cwd / "leaderboards" / "smoke-fashion-mnist-summary.csv")
+    assert RUN_COLUMNS <= set(runs.columns)
+    assert SUMMARY_COLUMNS <= set(summary.columns)
+    assert len(runs) == 8 and set(runs["status"]) == {"completed"}
+    assert len(summary) == 4 and list(summary["rank"]) == sorted(summary["rank"])
+    assert (summary["n_seeds"] == 2).all() and (summary["seeds"] == "0;1").all()
+    assert summary["fid_mean"].gt(0).all() and summary["fid_std"].notna().all()
+    baseline = runs[runs["entry"] == "dcgan/non-saturating/none"]["fid"]
+    row = summary.set_index("entry").loc["dcgan/non-saturating/none"]
+    assert row["fid_mean"] == pytest.approx(baseline.mean(), rel=1e-4)
+    assert row["fid_std"] == pytest.approx(baseline.std(ddof=1), rel=1e-3)
+    # The printed table is the summary.
+    assert "dcgan/non-saturating/spectral-norm" in proc.stdout and "FID" in proc.stdout
+    # One record and one sample grid per run in the store.
+    assert len(list((cwd / ".ganbench" / "runs").glob("*.json"))) == 8
+    assert len(list((cwd / ".ganbench" / "runs").glob("*.png"))) == 8
+
+
+def test_rerun_reuses_and_forced_rerun_is_identical(
+        smoke_run: tuple[Path, subprocess.CompletedProcess[str]], tmp_path: Path) -> None:
+    cwd, first = smoke_run
+    assert first.returncode == 0, first.stderr
+    runs_csv = cwd / "leaderboards" / "smoke-fashion-mnist-runs.csv"
+    before = pd.read_csv(runs_csv)
+    again = ganbench("run", "--all", "--suite", "smoke", cwd=cwd)
+    assert again.returncode == 0 and again.stderr.count("reused") == 8
+    forced = ganbench("run", "--all", "--suite", "smoke", "--force", "--out", str(tmp_path), "--workers", "1",
+                      cwd=cwd)
+    assert forced.returncode == 0, forced.stderr
+    after = pd.read_csv(tmp_path / "smoke-fashion-mnist-runs.csv")
+    pd.testing.assert_frame_equal(before.drop(columns=TIMING_COLUMNS), after.drop(columns=TIMING_COLUMNS))
+
+
+@pytest.mark.parametrize("args, message", [
+    (["run"], "--all runs every registered entry"),
+    (["run", "--all", "--suite", "nope"], "unknown suite 'nope'"),
+    (["run", "--all", "--suite-file", "missing.toml"], "missing.toml: no such suite file"),
+    (["run", "--all", "--data-root", "/nonexistent/fm"], "/nonexistent/fm: no Fashion-MNIST IDX files"),
+    (["run", "--all", "--device", "tpu"], "'tpu' is not one of"),
+])
+def test_user_errors_are_one_line(tmp_path: Path, args: list[str], message: str) -> None:
+    proc = ganbench(*args, cwd=tmp_path)
+    assert proc.returncode != 0
+    assert message in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "leaderboards").exists()

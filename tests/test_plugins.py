@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from ganbench import plugins
+from ganbench.plugins import PluginError, UnknownComponent
+from tests.conftest import write_plugin
+
+DEMO = textwrap.dedent('''
+    from ganbench import ArchitectureSpec, LossSpec, hookimpl
+    from ganbench.builtin.architectures.mlp import build
+    from ganbench.builtin.losses import NonSaturatingLoss
+
+    @hookimpl
+    def register_architectures(register):
+        register(ArchitectureSpec("demo-mlp", "An MLP from a third party", "test", build))
+
+    @hookimpl
+    def register_losses(register):
+        register(LossSpec("demo-loss", "Non-saturating again", "test", NonSaturatingLoss))
+''')
+
+
+def test_builtins_register_through_hooks(builtin_catalog: plugins.Catalog) -> None:
+    assert builtin_catalog.names("architectures") == ["dcgan", "mlp"]
+    assert builtin_catalog.names("losses") == ["minimax", "non-saturating"]
+    assert builtin_catalog.names("regularizers") == ["none", "spectral-norm"]
+    assert builtin_catalog.names("datasets") == ["fashion-mnist"]
+    assert builtin_catalog.problems == []
+    assert {p.distribution for p in builtin_catalog.plugins} == {"ganbench"}
+
+
+def test_unknown_component_names_the_known_ones(builtin_catalog: plugins.Catalog) -> None:
+    with pytest.raises(UnknownComponent, match=r"unknown loss 'hinge' \(known: minimax, non-saturating\)"):
+        builtin_catalog.get("losses", "hinge")
+
+
+def test_entry_point_plugin_is_discovered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(write_plugin(tmp_path, "ganbench-demo", "ganbench_demo", DEMO, "0.3.0")))
+    catalog = plugins.load(allow=None, use_env=False)
+    assert catalog.problems == []
+    reg = catalog.get("architectures", "demo-mlp")
+    assert (reg.plugin.name, reg.plugin.distribution, reg.plugin.version) == \
+        ("ganbench_demo_ep", "ganbench-demo", "0.3.0")
+    assert "demo-loss" in catalog.names("losses")
+    # The allowlist keeps it out; naming it lets it in.
+    monkeypatch.setenv("GANBENCH_LOAD_PLUGINS", "")
+    assert "demo-mlp" not in plugins.load().names("architectures")
+    monkeypatch.setenv("GANBENCH_LOAD_PLUGINS", "ganbench_demo_ep")
+    assert "demo-mlp" in plugins.load().names("architectures")
+
+
+def test_plugins_command_lists_installed_plugin(tmp_path: Path) -> None:
+    root = write_plugin(tmp_path, "ganbench-demo", "ganbench_demo", DEMO, "0.3.0")
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    env.pop("GANBENCH_LOAD_PLUGINS")
+    out = subprocess.run([sys.executable, "-m", "ganbench", "plugins", "--json"], env=env,
+                         capture_output=True, text=True, check=True).stdout
+    rows = {row["name"]: row for row in json.loads(out)}
+    assert rows["ganbench_demo_ep"]["distribution"] == "ganbench-demo"
+    assert rows["ganbench_demo_ep"]["version"] == "0.3.0"
+    assert rows["ganbench_demo_ep"]["components"] == {"architectures": ["demo-mlp"], "losses": ["demo-loss"]}
+    assert rows["ganbench.builtin.losses"]["components"] == {"losses": ["minimax", "non-saturating"]}
+
+
+BROKEN = {
+    "import": ("raise ImportError('no module named torchgan')", r"failed to load: ImportError: no module"),
+    "hook": ("from ganbench import hookimpl\n@hookimpl\ndef register_losses(register):\n    1 / 0\n",
+             r"raised in register_losses: ZeroDivisionError"),
+    "misspelled": ("from ganbench import hookimpl\n@hookimpl\ndef register_lossess(register):\n    pass\n",
+                   r"skipped: .*register_lossess"),
+    "duplicate": ("from ganbench import hookimpl, LossSpec\nfrom ganbench.builtin.losses import MinimaxLoss\n"
+                  "@hookimpl\ndef register_losses(register):\n"
+                  "    register(LossSpec('minimax', 's', 'r', MinimaxLoss))\n",
+                  r"registered losses 'minimax', already registered by plugin ganbench.builtin.losses"),
+    "wrongtype": ("from ganbench import hookimpl\n@hookimpl\ndef register_losses(register):\n"
+                  "    register('hinge')\n", r"registered a str in losses, expected LossSpec"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BROKEN))
+def test_broken_plugin_is_reported_and_skipped(kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source, message = BROKEN[kind]
+    monkeypatch.syspath_prepend(str(write_plugin(tmp_path, f"ganbench-bad{kind}", f"ganbench_bad{kind}", source)))
+    catalog = plugins.load(allow=None, use_env=False, strict=False)
+    assert len(catalog.problems) == 1
+    problem = catalog.problems[0]
+    assert f"ganbench_bad{kind}_ep" in problem and f"ganbench-bad{kind}" in problem
+    assert "\n" not in problem
+    import re
+    assert re.search(message, problem), problem
+    # Everything built in is still there.
+    assert catalog.names("losses") == ["minimax", "non-saturating"]
+    assert catalog.spec("losses", "minimax").factory.__module__ == "ganbench.builtin.losses"
+    with pytest.raises(PluginError):
+        plugins.load(allow=None, use_env=False, strict=True)
+
+
+EXAMPLE = Path(__file__).parent.parent / "plugins" / "ganbench-label-smoothing"
+
+
+def test_pip_installed_example_plugin_is_discovered_and_benchmarkable(tmp_path: Path) -> None:
+    """A real `pip install` of the example distribution into a private target folder."""
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+                    "--disable-pip-version-check", "--target", str(target), str(EXAMPLE)],
+                   check=True, capture_output=True)
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    env.pop("GANBENCH_LOAD_PLUGINS")
+    out = subprocess.run([sys.executable, "-m", "ganbench", "list", "losses"], env=env,
+                         capture_output=True, text=True, check=True).stdout
+    assert "label-smoothing" in out and "(ganbench-label-smoothing)" in out
+    code = ("from ganbench import plugins; import torch; c = plugins.load(); "
+            "loss = c.spec('losses', 'label-smoothing').factory(); "
+            "print(float(loss.discriminator_loss(torch.zeros(4), torch.zeros(4))))")
+    value = float(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                                 check=True).stdout)
+    # At logit 0, D = 0.5: BCE against 0.9 is log 2, and the fake side adds log 2.
+    assert value == pytest.approx(2 * 0.6931472, rel=1e-6)

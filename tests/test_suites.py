@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ganbench.plugins import Catalog
+from ganbench.suites import SUITES_DIR, SuiteError, builtin_suites, expand, load_suite, load_suite_file
+
+
+def test_builtin_suites_load() -> None:
+    assert {"quick", "smoke"} <= set(builtin_suites())
+    quick = load_suite("quick")
+    assert quick.seeds == (0, 1, 2)
+    assert quick.baseline == {"architecture": "dcgan", "loss": "non-saturating", "regularizer": "none"}
+    assert quick.budget["generator_steps"] * quick.budget["batch_size"] >= 50_000
+
+
+def test_one_factor_at_a_time_expansion(builtin_catalog: Catalog) -> None:
+    suite = load_suite("quick")
+    specs = expand(suite, builtin_catalog, "cpu")
+    a, losses, r = (len(builtin_catalog.names(k)) for k in ("architectures", "losses", "regularizers"))
+    entries = 1 + (a - 1) + (losses - 1) + (r - 1)
+    assert len(specs) == entries * len(suite.seeds) == 12
+    assert sorted({s.entry for s in specs}) == ["dcgan/minimax/none", "dcgan/non-saturating/none",
+                                                "dcgan/non-saturating/spectral-norm", "mlp/non-saturating/none"]
+    # Same budget and seeds for every entry.
+    assert {(s.generator_steps, s.batch_size, s.fid_samples) for s in specs} == {(800, 64, 2000)}
+    assert sorted(s.seed for s in specs if s.entry == "mlp/non-saturating/none") == [0, 1, 2]
+
+
+@pytest.mark.parametrize("edit, message", [
+    (("seeds = [0, 1]", "seeds = []"), "seeds must be a non-empty list"),
+    (("generator_steps = 20", "generator_steps = -1"), "budget.generator_steps must be positive"),
+    (("batch_size = 32", 'batch_size = "big"'), "budget.batch_size must be int"),
+    (("[evaluation]", "[evaluatio]"), r"missing \[evaluation\] table"),
+    (("name = ", "name = = "), "invalid TOML"),
+])
+def test_bad_suite_files_name_the_file(tmp_path: Path, edit: tuple[str, str], message: str) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_text((SUITES_DIR / "smoke.toml").read_text().replace(*edit))
+    with pytest.raises(SuiteError, match=message) as info:
+        load_suite_file(path)
+    assert str(path) in str(info.value)
+
+
+def test_unknown_suite_and_baseline(builtin_catalog: Catalog, tmp_path: Path) -> None:
+    with pytest.raises(SuiteError, match="unknown suite 'nope'"):
+        load_suite("nope")
+    path = tmp_path / "s.toml"
+    path.write_text((SUITES_DIR / "smoke.toml").read_text().replace('"dcgan"', '"stylegan9"'))
+    from ganbench.plugins import UnknownComponent
+    with pytest.raises(UnknownComponent, match="unknown architecture 'stylegan9'"):
+        expand(load_suite_file(path), builtin_catalog, "cpu")

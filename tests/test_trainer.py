@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import torch
+
+from ganbench import LossSpec, plugins
+from ganbench.builtin.losses import NonSaturatingLoss
+from ganbench.plugins import Catalog
+from ganbench.runspec import RunSpec
+from ganbench.training.trainer import sample, train
+
+CPU = torch.device("cpu")
+
+
+def tiny_spec(**changes: object) -> RunSpec:
+    spec = RunSpec(suite="test", dataset="fashion-mnist", architecture="dcgan", loss="non-saturating",
+                   regularizer="none", seed=0, resolution=28, channels=1, latent_dim=16, generator_steps=8,
+                   batch_size=16, d_steps_per_g_step=2, lr_generator=2e-4, lr_discriminator=2e-4, beta1=0.5,
+                   beta2=0.999, fid_samples=64, curve_points=4, device="cpu")
+    return dataclasses.replace(spec, **changes)  # type: ignore[arg-type]
+
+
+def weights(module: torch.nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.clone() for k, v in module.state_dict().items()}
+
+
+def test_same_seed_gives_identical_weights(builtin_catalog: Catalog, real_train: torch.Tensor) -> None:
+    for arch, reg in (("dcgan", "none"), ("mlp", "spectral-norm")):
+        spec = tiny_spec(architecture=arch, regularizer=reg)
+        a, b = train(spec, builtin_catalog, real_train, CPU), train(spec, builtin_catalog, real_train, CPU)
+        wa, wb = weights(a.generator), weights(b.generator)
+        assert wa.keys() == wb.keys()
+        assert all(torch.equal(wa[k], wb[k]) for k in wa)
+        assert all(torch.equal(x, y) for x, y in zip(weights(a.discriminator).values(),
+                                                     weights(b.discriminator).values(), strict=True))
+        assert a.curve_d_loss == b.curve_d_loss and a.curve_g_loss == b.curve_g_loss
+        assert torch.equal(sample(a.generator, 32, 16, 0, CPU), sample(b.generator, 32, 16, 0, CPU))
+        c = train(dataclasses.replace(spec, seed=1), builtin_catalog, real_train, CPU)
+        assert not torch.equal(weights(c.generator)[next(iter(wa))], wa[next(iter(wa))])
+
+
+def test_budget_and_curves_are_recorded(builtin_catalog: Catalog, real_train: torch.Tensor) -> None:
+    result = train(tiny_spec(), builtin_catalog, real_train, CPU)
+    assert result.status == "completed" and result.steps_done == 8
+    assert result.images_seen == 8 * 2 * 16  # generator steps x D steps x batch
+    assert result.curve_step == [2, 4, 6, 8]
+    assert all(math.isfinite(v) for v in result.curve_d_loss + result.curve_g_loss)
+
+
+class NanAtStep3(NonSaturatingLoss):
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def generator_loss(self, fake_logits: torch.Tensor, real_logits: torch.Tensor) -> torch.Tensor:
+        self.calls += 1
+        loss = super().generator_loss(fake_logits, real_logits)
+        return loss * float("nan") if self.calls >= 3 else loss
+
+
+
+def test_non_finite_loss_stops_the_run_as_diverged(builtin_catalog: Catalog, real_train: torch.Tensor) -> None:
+    catalog = dataclasses.replace(builtin_catalog, components={k: dict(v) for k, v in
+                                                                builtin_catalog.components.items()})
+    info = plugins.PluginInfo("nan", "test", "0")
+    catalog.components["losses"]["nan-at-3"] = plugins.Registered(
+        LossSpec("nan-at-3", "s", "r", NanAtStep3), info)
+    result = train(tiny_spec(loss="nan-at-3"), catalog, real_train, CPU)
+    assert result.status == "diverged"
+    assert result.steps_done == 3
+    assert result.reason == "non-finite generator loss at generator step 3"
+
+
+def test_generator_outputs_lie_in_unit_range(builtin_catalog: Catalog) -> None:
+    for arch in builtin_catalog.names("architectures"):
+        gen, disc = builtin_catalog.spec("architectures", arch).build((1, 28, 28), 16)
+        images = gen(torch.randn(5, 16))
+        assert images.shape == (5, 1, 28, 28)
+        assert images.min() >= -1 and images.max() <= 1
+        assert disc(images).shape == (5,)
