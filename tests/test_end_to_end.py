@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import torch
 
 from ganbench.leaderboard import TIMING_COLUMNS
 
@@ -84,3 +85,10 @@ def test_user_errors_are_one_line(tmp_path: Path, args: list[str], message: str)
     assert message in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "leaderboards").exists()
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
+def test_cuda_without_a_gpu_is_a_one_line_error(tmp_path: Path) -> None:
+    proc = ganbench("run", "--all", "--device", "cuda", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "--device cuda: no CUDA device is available" in proc.stderr and "Traceback" not in proc.stderr
