@@ -22,6 +22,7 @@ from ganbench.metrics.fidelity import extractor_version, fidelity
 from ganbench.metrics.sharpness import sharpness
 from ganbench.plugins import Catalog
 from ganbench.runspec import RunSpec, run_id
+from ganbench.specs import incompatibility
 from ganbench.store import RunStore, atomic_write_bytes
 from ganbench.training.trainer import prepare_images, sample, train
 
@@ -72,6 +73,15 @@ def context(spec: RunSpec, data_root: str | None) -> dict[str, str]:
     return out
 
 
+def incompatible(spec: RunSpec) -> str | None:
+    """The declared reason this combination cannot run, if any."""
+    cat = catalog()
+    arch = cat.spec("architectures", spec.architecture)
+    if spec.resolution not in arch.resolutions:
+        return f"{arch.name} supports {', '.join(map(str, arch.resolutions))} px images, not {spec.resolution}"
+    return incompatibility(arch, cat.spec("losses", spec.loss), cat.spec("regularizers", spec.regularizer))
+
+
 def execute(spec: RunSpec, data_root: str | None, store_root: str) -> dict[str, Any]:
     """Train and score one run, write its record atomically, and return it.
 
@@ -90,6 +100,11 @@ def execute(spec: RunSpec, data_root: str | None, store_root: str) -> dict[str, 
         "metrics": {}, "curves": {},
     }
     store = RunStore(Path(store_root))
+    why_not = incompatible(spec)
+    if why_not is not None:
+        record.update(status="skipped", reason=why_not, wall_seconds=0.0, device=str(device))
+        store.write(record)
+        return record
     try:
         result = train(spec, catalog(), data.train, device)
         record.update(status=result.status, reason=result.reason, steps_done=result.steps_done,
@@ -101,7 +116,7 @@ def execute(spec: RunSpec, data_root: str | None, store_root: str) -> dict[str, 
         record["final_g_loss"] = result.curve_g_loss[-1] if result.curve_g_loss else None
         if result.status == "completed":
             eval_start = time.perf_counter()
-            fake = sample(result.generator, spec.fid_samples, spec.latent_dim, spec.seed, device)
+            fake = sample(result.evaluated, spec.fid_samples, spec.latent_dim, spec.seed, device)
             real = data.reference[: spec.fid_samples]
             metrics = fidelity(fake, real, data.feature_extractor, cuda=device.type == "cuda")
             metrics["sharpness"] = sharpness(fake, real)

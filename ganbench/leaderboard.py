@@ -70,7 +70,8 @@ def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
         row.update(dict(zip(keys, key, strict=True)))
         row.update(seeds=";".join(str(s) for s in group["seed"]), n_seeds=len(group), n_completed=len(done),
                    n_diverged=int((group["status"] == "diverged").sum()),
-                   n_failed=int((group["status"] == "failed").sum()))
+                   n_failed=int((group["status"] == "failed").sum()),
+                   n_skipped=int((group["status"] == "skipped").sum()))
         row.update(fid_mean=fid.mean(), fid_std=fid.std(ddof=1), fid_ci95=_ci95(fid),
                    fid_min=fid.min(), fid_max=fid.max())
         for col in ("kid", "precision", "recall", "sharpness"):
@@ -78,6 +79,7 @@ def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
         row["sharpness_std"] = done["sharpness"].std(ddof=1)
         row["stability_fid_cv"] = row["fid_std"] / row["fid_mean"] if row["fid_mean"] else math.nan
         row["diverged_fraction"] = row["n_diverged"] / row["n_seeds"]
+        row["skip_reason"] = "; ".join(sorted(set(group.loc[group["status"] == "skipped", "reason"])))
         rows.append(row)
     summary = pd.DataFrame(rows)
     summary.insert(1, "rank", summary.groupby(["suite", "dataset"])["fid_mean"]

@@ -26,6 +26,8 @@ ENTRY_POINT_GROUP = "ganbench"
 DEFAULT_PLUGINS = (
     "ganbench.builtin.architectures.mlp",
     "ganbench.builtin.architectures.dcgan",
+    "ganbench.builtin.architectures.resnet",
+    "ganbench.builtin.architectures.stylegan",
     "ganbench.builtin.losses",
     "ganbench.builtin.regularizers",
     "ganbench.builtin.datasets",
@@ -70,6 +72,7 @@ class Catalog:
         default_factory=lambda: {kind: {} for kind, _ in KINDS.values()}
     )
     plugins: list[PluginInfo] = field(default_factory=list)
+    hooks: dict[str, list[str]] = field(default_factory=dict)  # plugin name -> hooks it implements
     problems: list[str] = field(default_factory=list)
 
     def names(self, kind: str) -> list[str]:
@@ -133,6 +136,7 @@ class _Loader:
             return
         self.info[info.name] = info
         self.catalog.plugins.append(info)
+        self.catalog.hooks[info.name] = sorted(caller.name for caller in self.pm.get_hookcallers(module) or [])
 
     def load_entry_points(self, eps: Iterable[EntryPoint], allow: set[str] | None) -> None:
         for ep in eps:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -40,20 +40,32 @@ class GanLoss(Protocol):
 class Regularizer:
     """Optional steps into the training loop; every default is a no-op.
 
-    Subclass and override what the regularizer needs: wrap the networks before the
-    optimizers are built, add a discriminator penalty, or act after a generator step.
+    Subclass and override what the regularizer needs: wrap the networks before the optimizers
+    are built, transform every discriminator input (augmentation, noise), add a discriminator
+    penalty, act after a generator step, or choose which generator is evaluated.
     """
 
     def wrap(self, generator: nn.Module, discriminator: nn.Module) -> tuple[nn.Module, nn.Module]:
         return generator, discriminator
 
-    def discriminator_penalty(
-        self, discriminator: nn.Module, real: Tensor, fake: Tensor
-    ) -> Tensor | None:
+    def set_progress(self, step: int, total: int) -> None:
+        """Called before generator step ``step`` (1-based) of ``total``, for annealed schedules."""
+
+    def augment(self, images: Tensor) -> Tensor:
+        """Applied, differentiably, to every batch (real and fake) the discriminator sees."""
+        return images
+
+    def discriminator_penalty(self, discriminator: nn.Module, real: Tensor, fake: Tensor,
+                              real_logits: Tensor, fake_logits: Tensor) -> Tensor | None:
+        """Added to the discriminator loss; ``real``/``fake`` are the (augmented) D inputs."""
         return None
 
     def after_generator_step(self, generator: nn.Module) -> None:
         return None
+
+    def eval_generator(self, generator: nn.Module) -> nn.Module:
+        """The generator whose samples are scored."""
+        return generator
 
 
 @dataclass(frozen=True)
@@ -71,26 +83,37 @@ class ImageData:
 
 @dataclass(frozen=True)
 class ArchitectureSpec:
+    """``traits`` describe the networks, e.g. ``batchnorm-discriminator``; losses and regularizers
+    name the traits they cannot work with. ``resolutions`` lists supported image sides."""
+
     name: str
     summary: str
     reference: str
     build: ArchitectureBuilder
+    traits: frozenset[str] = frozenset()
+    resolutions: tuple[int, ...] = (28, 32)
 
 
 @dataclass(frozen=True)
 class LossSpec:
+    """``incompatible`` maps an architecture trait to the reason this loss cannot run with it."""
+
     name: str
     summary: str
     reference: str
     factory: Callable[[], GanLoss]
+    incompatible: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class RegularizerSpec:
+    """``incompatible`` maps an architecture trait to the reason this regularizer cannot run with it."""
+
     name: str
     summary: str
     reference: str
     factory: Callable[[], Regularizer]
+    incompatible: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -109,3 +132,13 @@ class DatasetSpec:
 
 
 ComponentSpec = ArchitectureSpec | LossSpec | RegularizerSpec | DatasetSpec
+
+
+def incompatibility(architecture: ArchitectureSpec, *others: LossSpec | RegularizerSpec) -> str | None:
+    """Why this combination cannot run, or None. A declared reason, never a crash mid-suite."""
+    for other in others:
+        for trait in sorted(architecture.traits):
+            if trait in other.incompatible:
+                return f"{other.name} is incompatible with {architecture.name} ({trait}): {other.incompatible[trait]}"
+    return None
+

@@ -43,7 +43,7 @@ class RunStore:
         if not path.is_file():
             return None
         record: dict[str, Any] = json.loads(path.read_text())
-        return record if record.get("status") in ("completed", "diverged") else None
+        return record if record.get("status") in ("completed", "diverged", "skipped") else None
 
     def write(self, record: dict[str, Any]) -> None:
         atomic_write_text(self.record_path(record["run_id"]), json.dumps(record, indent=1, sort_keys=True))

@@ -79,3 +79,26 @@ def test_generator_outputs_lie_in_unit_range(builtin_catalog: Catalog) -> None:
         assert images.shape == (5, 1, 28, 28)
         assert images.min() >= -1 and images.max() <= 1
         assert disc(images).shape == (5,)
+
+
+def test_twenty_steps_of_every_architecture_and_loss_stay_finite(builtin_catalog: Catalog,
+                                                                  real_train: torch.Tensor) -> None:
+    for arch in builtin_catalog.names("architectures"):
+        for loss in builtin_catalog.names("losses"):
+            spec = tiny_spec(architecture=arch, loss=loss, generator_steps=20, batch_size=8, d_steps_per_g_step=1,
+                             curve_points=2)
+            result = train(spec, builtin_catalog, real_train, CPU)
+            assert result.status == "completed", (arch, loss, result.reason)
+            assert all(math.isfinite(v) for v in result.curve_d_loss + result.curve_g_loss), (arch, loss)
+
+
+def test_every_regularizer_trains(builtin_catalog: Catalog, real_train: torch.Tensor) -> None:
+    for reg in builtin_catalog.names("regularizers"):
+        spec = tiny_spec(regularizer=reg, generator_steps=6, curve_points=1)
+        result = train(spec, builtin_catalog, real_train, CPU)
+        assert result.status == "completed" and math.isfinite(result.curve_d_loss[-1]), reg
+        images = sample(result.evaluated, 8, 16, 0, CPU)
+        assert images.shape == (8, 1, 28, 28) and images.dtype == torch.uint8
+    # EMA scores its averaged copy, everything else the trained generator itself.
+    ema = train(tiny_spec(regularizer="ema", generator_steps=3), builtin_catalog, real_train, CPU)
+    assert ema.evaluated is not ema.generator

@@ -1,20 +1,27 @@
-"""Built-in regularizers: none, and spectral normalisation of the discriminator."""
+"""Built-in regularizers. Each states its math and cites its paper; defaults follow the paper."""
 
 from __future__ import annotations
 
-from torch import nn
+import copy
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
 from torch.nn.utils.parametrizations import spectral_norm
 
 from ganbench.hookspecs import Register, hookimpl
 from ganbench.specs import Regularizer, RegularizerSpec
 
 _WEIGHTED = (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)
+_PER_SAMPLE = ("the penalty is defined per sample, and batch norm makes D(x) depend on the whole batch "
+               "(Gulrajani et al. 2017, sec. 4)")
 
 
 class SpectralNorm(Regularizer):
-    """Divides every discriminator weight W by its largest singular value sigma(W), estimated by
-    one power iteration per forward pass, so each layer (and D) is 1-Lipschitz.
-    """
+    """Miyato et al. 2018: W <- W / sigma(W) for every discriminator layer, with sigma(W), the
+    largest singular value, estimated by one power iteration per forward pass. Each layer, and so
+    D, is then 1-Lipschitz (batch norm aside)."""
 
     def wrap(self, generator: nn.Module, discriminator: nn.Module) -> tuple[nn.Module, nn.Module]:
         for module in list(discriminator.modules()):
@@ -23,9 +30,210 @@ class SpectralNorm(Regularizer):
         return generator, discriminator
 
 
+def input_gradient(discriminator: nn.Module, x: Tensor) -> Tensor:
+    """d sum(D(x)) / dx, flattened per sample, kept in the graph so a penalty can be trained on."""
+    x = x.detach().requires_grad_(True)
+    (grad,) = torch.autograd.grad(discriminator(x).sum(), x, create_graph=True)
+    return grad.flatten(1)
+
+
+class GradientPenalty(Regularizer):
+    """WGAN-GP (Gulrajani et al. 2017): lambda * E[(||grad_x D(x_hat)||_2 - 1)^2] with
+    x_hat = eps x + (1 - eps) G(z), eps ~ U[0, 1] per sample; lambda = 10."""
+
+    def __init__(self, weight: float = 10.0) -> None:
+        self.weight = weight
+
+    def discriminator_penalty(self, discriminator: nn.Module, real: Tensor, fake: Tensor,
+                              real_logits: Tensor, fake_logits: Tensor) -> Tensor:
+        eps = torch.rand(real.shape[0], *([1] * (real.dim() - 1)), device=real.device)
+        mixed = eps * real.detach() + (1 - eps) * fake.detach()
+        norms = input_gradient(discriminator, mixed).norm(dim=1)
+        return self.weight * (norms - 1).square().mean()
+
+
+class R1Penalty(Regularizer):
+    """R1 (Mescheder et al. 2018): gamma / 2 * E_x[||grad_x D(x)||^2] on real data; gamma = 10."""
+
+    def __init__(self, gamma: float = 10.0) -> None:
+        self.gamma = gamma
+
+    def discriminator_penalty(self, discriminator: nn.Module, real: Tensor, fake: Tensor,
+                              real_logits: Tensor, fake_logits: Tensor) -> Tensor:
+        return 0.5 * self.gamma * input_gradient(discriminator, real).square().sum(1).mean()
+
+
+class DiscriminatorDropout(Regularizer):
+    """Dropout (p = 0.3) after every activation of the discriminator, as a noise regularizer on D
+    (Srivastava et al. 2014; used in GAN discriminators since Goodfellow et al. 2014)."""
+
+    def __init__(self, p: float = 0.3) -> None:
+        self.p = p
+
+    def wrap(self, generator: nn.Module, discriminator: nn.Module) -> tuple[nn.Module, nn.Module]:
+        def drop(module: nn.Module, inputs: tuple[Tensor, ...], output: Tensor) -> Tensor:
+            return F.dropout(output, self.p, training=module.training)
+
+        for module in discriminator.modules():
+            if isinstance(module, nn.LeakyReLU | nn.ReLU):
+                module.register_forward_hook(drop)
+        return generator, discriminator
+
+
+class InstanceNoise(Regularizer):
+    """Instance noise (Sønderby et al. 2017): D sees x + sigma_t * N(0, I), real and fake alike,
+    with sigma annealed linearly from 0.1 to 0 over the run, so the final D sees clean data."""
+
+    def __init__(self, sigma: float = 0.1) -> None:
+        self.initial = sigma
+        self.sigma = sigma
+
+    def set_progress(self, step: int, total: int) -> None:
+        self.sigma = self.initial * max(0.0, 1.0 - (step - 1) / max(1, total - 1))
+
+    def augment(self, images: Tensor) -> Tensor:
+        if self.sigma == 0.0:
+            return images
+        return images + self.sigma * torch.randn_like(images)
+
+
+def diff_augment(x: Tensor) -> Tensor:
+    """DiffAugment's colour, translation (1/8 of the side) and cutout (1/2 of the side) policies,
+    each differentiable in x (Zhao et al. 2020)."""
+    n, c, h, w = x.shape
+    ones = [1] * 3
+    # colour: brightness in [-0.5, 0.5), saturation in [0, 2), contrast in [0.5, 1.5)
+    x = x + (torch.rand(n, *ones, device=x.device) - 0.5)
+    if c > 1:
+        mean = x.mean(1, keepdim=True)
+        x = (x - mean) * (torch.rand(n, *ones, device=x.device) * 2) + mean
+    mean = x.mean((1, 2, 3), keepdim=True)
+    x = (x - mean) * (torch.rand(n, *ones, device=x.device) + 0.5) + mean
+    # translation with zero padding, by up to h/8, w/8 pixels
+    sh, sw = int(h * 0.125 + 0.5), int(w * 0.125 + 0.5)
+    ty = torch.randint(-sh, sh + 1, (n, 1, 1), device=x.device)
+    tx = torch.randint(-sw, sw + 1, (n, 1, 1), device=x.device)
+    gy, gx = torch.meshgrid(torch.arange(h, device=x.device), torch.arange(w, device=x.device), indexing="ij")
+    gy = (gy.unsqueeze(0) + ty).clamp(-1, h)
+    gx = (gx.unsqueeze(0) + tx).clamp(-1, w)
+    padded = F.pad(x, (1, 1, 1, 1))
+    batch = torch.arange(n, device=x.device).view(n, 1, 1)
+    x = padded.permute(0, 2, 3, 1)[batch, gy + 1, gx + 1].permute(0, 3, 1, 2)
+    # cutout: a zeroed square of half the side at a random centre
+    ch, cw = int(h * 0.5 + 0.5), int(w * 0.5 + 0.5)
+    oy = torch.randint(0, h + (1 - ch % 2), (n, 1, 1), device=x.device)
+    ox = torch.randint(0, w + (1 - cw % 2), (n, 1, 1), device=x.device)
+    yy, xx = torch.meshgrid(torch.arange(ch, device=x.device), torch.arange(cw, device=x.device), indexing="ij")
+    yy = (yy.unsqueeze(0) + oy - ch // 2).clamp(0, h - 1)
+    xx = (xx.unsqueeze(0) + ox - cw // 2).clamp(0, w - 1)
+    mask = torch.ones(n, h, w, device=x.device, dtype=x.dtype)
+    mask[batch, yy, xx] = 0
+    return x * mask.unsqueeze(1)
+
+
+class DiffAugment(Regularizer):
+    """DiffAugment (Zhao et al. 2020): the same random differentiable augmentation T is applied to
+    every real and fake batch D sees, in both D and G steps, so G is not taught the augmentation."""
+
+    def augment(self, images: Tensor) -> Tensor:
+        return diff_augment(images)
+
+
+class GeneratorEMA(Regularizer):
+    """Evaluate an exponential moving average of G's weights (Yazıcı et al. 2019):
+    theta_ema <- beta theta_ema + (1 - beta) theta after each G step, beta = 0.999; buffers (batch
+    norm statistics) are copied. Training is unchanged; only the scored generator differs."""
+
+    def __init__(self, beta: float = 0.999) -> None:
+        self.beta = beta
+        self.average: nn.Module | None = None
+
+    def after_generator_step(self, generator: nn.Module) -> None:
+        if self.average is None:
+            self.average = copy.deepcopy(generator).requires_grad_(False)
+            return
+        with torch.no_grad():
+            for avg_param, param in zip(self.average.parameters(), generator.parameters(), strict=True):
+                avg_param.lerp_(param, 1.0 - self.beta)
+            for avg_buffer, buffer in zip(self.average.buffers(), generator.buffers(), strict=True):
+                avg_buffer.copy_(buffer)
+
+    def eval_generator(self, generator: nn.Module) -> nn.Module:
+        return generator if self.average is None else self.average
+
+
+class BalancedConsistency(Regularizer):
+    """bCR (Zhao et al. 2021): lambda_r E||D(T(x)) - D(x)||^2 + lambda_f E||D(T(G(z))) - D(G(z))||^2
+    with T a random translation (flip-free for garments), lambda_r = lambda_f = 10."""
+
+    def __init__(self, weight: float = 10.0) -> None:
+        self.weight = weight
+
+    @staticmethod
+    def transform(x: Tensor) -> Tensor:
+        shift = max(1, x.shape[-1] // 8)
+        dy, dx = (int(v) for v in torch.randint(-shift, shift + 1, (2,)))
+        return torch.roll(x, shifts=(dy, dx), dims=(-2, -1))
+
+    def discriminator_penalty(self, discriminator: nn.Module, real: Tensor, fake: Tensor,
+                              real_logits: Tensor, fake_logits: Tensor) -> Tensor:
+        real_t = discriminator(self.transform(real))
+        fake_t = discriminator(self.transform(fake.detach()))
+        return self.weight * ((real_t - real_logits).square().mean() + (fake_t - fake_logits).square().mean())
+
+
+class LeCam(Regularizer):
+    """LeCam regularization (Tseng et al. 2021): lambda (E||D(x) - a_F||^2 + E||D(G(z)) - a_R||^2),
+    where a_R, a_F are exponential moving averages (decay 0.99) of D's mean output on real and fake
+    data; lambda = 0.3 as in the paper's CIFAR experiments."""
+
+    def __init__(self, weight: float = 0.3, decay: float = 0.99) -> None:
+        self.weight, self.decay = weight, decay
+        self.anchor_real = self.anchor_fake = math.nan
+
+    def _update(self, anchor: float, value: float) -> float:
+        return value if math.isnan(anchor) else self.decay * anchor + (1 - self.decay) * value
+
+    def discriminator_penalty(self, discriminator: nn.Module, real: Tensor, fake: Tensor,
+                              real_logits: Tensor, fake_logits: Tensor) -> Tensor:
+        self.anchor_real = self._update(self.anchor_real, float(real_logits.detach().mean()))
+        self.anchor_fake = self._update(self.anchor_fake, float(fake_logits.detach().mean()))
+        return self.weight * ((real_logits - self.anchor_fake).square().mean()
+                              + (fake_logits - self.anchor_real).square().mean())
+
+
+_BN = "batchnorm-discriminator"
+
+
 @hookimpl
 def register_regularizers(register: Register) -> None:
     register(RegularizerSpec("none", "No regularization (the baseline)", "-", Regularizer))
     register(RegularizerSpec(
         "spectral-norm", "Spectral normalisation of every discriminator layer",
         "Miyato et al. 2018, Spectral Normalization for GANs, ICLR", SpectralNorm))
+    register(RegularizerSpec(
+        "gradient-penalty", "WGAN-GP: unit gradient norm on real-fake interpolates (lambda 10)",
+        "Gulrajani et al. 2017, Improved Training of Wasserstein GANs, NeurIPS", GradientPenalty,
+        incompatible={_BN: _PER_SAMPLE}))
+    register(RegularizerSpec(
+        "r1", "R1: squared gradient norm of D on real data (gamma 10)",
+        "Mescheder, Geiger & Nowozin 2018, Which Training Methods for GANs do actually Converge?, ICML",
+        R1Penalty, incompatible={_BN: _PER_SAMPLE}))
+    register(RegularizerSpec(
+        "dropout", "Dropout (p 0.3) after every discriminator activation",
+        "Srivastava et al. 2014, Dropout, JMLR", DiscriminatorDropout))
+    register(RegularizerSpec(
+        "instance-noise", "Gaussian noise on D's inputs, sigma annealed 0.1 -> 0",
+        "Sønderby et al. 2017, Amortised MAP Inference for Image Super-resolution, ICLR", InstanceNoise))
+    register(RegularizerSpec(
+        "diffaugment", "Differentiable colour + translation + cutout on every D input",
+        "Zhao et al. 2020, Differentiable Augmentation for Data-Efficient GAN Training, NeurIPS", DiffAugment))
+    register(RegularizerSpec(
+        "ema", "Score an exponential moving average of G's weights (beta 0.999)",
+        "Yazıcı et al. 2019, The Unusual Effectiveness of Averaging in GAN Training, ICLR", GeneratorEMA))
+    register(RegularizerSpec(
+        "consistency", "Balanced consistency regularization (bCR) under random translations",
+        "Zhao et al. 2021, Improved Consistency Regularization for GANs, AAAI", BalancedConsistency))
+    register(RegularizerSpec(
+        "lecam", "LeCam: pull D's outputs towards moving anchors of the other side (lambda 0.3)",
+        "Tseng et al. 2021, Regularizing GANs under Limited Data, CVPR", LeCam))

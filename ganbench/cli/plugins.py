@@ -27,7 +27,7 @@ def plugins_command(as_json: bool) -> None:
         comps = {kind: sorted(name for name, reg in catalog.components[kind].items() if reg.plugin == info)
                  for kind, _ in KINDS.values()}
         rows.append({"name": info.name, "distribution": info.distribution, "version": info.version,
-                     "components": {k: v for k, v in comps.items() if v}})
+                     "hooks": catalog.hooks.get(info.name, []), "components": {k: v for k, v in comps.items() if v}})
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return

@@ -18,6 +18,7 @@ from ganbench.training.seeding import seed_everything
 class TrainResult:
     generator: nn.Module
     discriminator: nn.Module
+    evaluated: nn.Module  # the generator to score (an EMA copy, for instance)
     status: str  # "completed" or "diverged"
     reason: str
     steps_done: int
@@ -80,26 +81,33 @@ def train(spec: RunSpec, catalog: Catalog, data: Tensor, device: torch.device) -
     def latents() -> Tensor:
         return torch.randn(batch, spec.latent_dim, generator=rng).to(device)
 
+    uses_features = bool(getattr(loss, "uses_features", False))
     window = max(1, math.ceil(spec.generator_steps / max(1, spec.curve_points)))
-    result = TrainResult(generator, discriminator, "completed", "", 0, 0, 0.0)
+    result = TrainResult(generator, discriminator, generator, "completed", "", 0, 0, 0.0)
     sum_d = sum_g = 0.0
     start = time.perf_counter()
     for step in range(1, spec.generator_steps + 1):
+        regularizer.set_progress(step, spec.generator_steps)
         for _ in range(spec.d_steps_per_g_step):
-            real = real_batch()
             with torch.no_grad():
                 fake = generator(latents())
-            real_logits = discriminator(real)
-            d_loss = loss.discriminator_loss(real_logits, discriminator(fake))
-            penalty = regularizer.discriminator_penalty(discriminator, real, fake)
+            real, fake = regularizer.augment(real_batch()), regularizer.augment(fake)
+            real_logits, fake_logits = discriminator(real), discriminator(fake)
+            d_loss = loss.discriminator_loss(real_logits, fake_logits)
+            penalty = regularizer.discriminator_penalty(discriminator, real, fake, real_logits, fake_logits)
             if penalty is not None:
                 d_loss = d_loss + penalty
             opt_d.zero_grad(set_to_none=True)
             d_loss.backward()
             opt_d.step()
             result.images_seen += batch
-        fake_logits = discriminator(generator(latents()))
-        g_loss = loss.generator_loss(fake_logits, real_logits.detach())
+        fake = regularizer.augment(generator(latents()))
+        if uses_features:
+            with torch.no_grad():
+                real_features = discriminator.features(real)
+            g_loss = loss.feature_loss(discriminator.features(fake), real_features)
+        else:
+            g_loss = loss.generator_loss(discriminator(fake), real_logits.detach())
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         opt_g.step()
@@ -119,6 +127,7 @@ def train(spec: RunSpec, catalog: Catalog, data: Tensor, device: torch.device) -
             result.curve_d_loss.append(sum_d / count)
             result.curve_g_loss.append(sum_g / count)
             sum_d = sum_g = 0.0
+    result.evaluated = regularizer.eval_generator(generator)
     result.train_seconds = time.perf_counter() - start
     return result
 

@@ -1,4 +1,8 @@
-"""DCGAN (Radford et al. 2016): transposed-convolution generator, strided-convolution discriminator."""
+"""DCGAN (Radford et al. 2016) and its resize-convolution variant (Odena et al. 2016).
+
+The discriminator omits batch norm (as the "standard CNN" of Miyato et al. 2018 does) so that
+per-sample gradient penalties (WGAN-GP, R1) are well defined on the quick suite's baseline.
+"""
 
 from __future__ import annotations
 
@@ -8,31 +12,45 @@ from ganbench.hookspecs import Register, hookimpl
 from ganbench.specs import ArchitectureSpec, ImageShape
 
 # Side of the first feature map: 28 px starts from 7x7, 32 and 64 px from 4x4.
-_BASE = {28: 7, 32: 4, 64: 4}
+BASE = {28: 7, 32: 4, 64: 4}
 
 
-def _upsamplings(size: int) -> int:
-    if size not in _BASE:
-        raise ValueError(f"dcgan supports {sorted(_BASE)} px images, not {size}")
-    return (size // _BASE[size]).bit_length() - 1
+def upsamplings(size: int) -> int:
+    if size not in BASE:
+        raise ValueError(f"supported image sides are {sorted(BASE)}, not {size}")
+    return (size // BASE[size]).bit_length() - 1
+
+
+def default_width(image_shape: ImageShape) -> int:
+    # Radford et al. use 128 at 64 px; narrower nets suit 28-32 px and a CPU budget.
+    return 64 if image_shape[1] >= 64 else 32
+
+
+def _up_transposed(c_in: int, c_out: int) -> nn.Module:
+    return nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False)
+
+
+def _up_resize(c_in: int, c_out: int) -> nn.Module:
+    """Nearest-neighbour upsampling then a 3x3 conv: no uneven kernel overlap, so no checkerboard."""
+    return nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(c_in, c_out, 3, 1, 1, bias=False))
 
 
 class DcganGenerator(nn.Module):
-    """Linear projection to (width*2^k, s, s), then k x [ConvT 4x4 stride 2, BN, ReLU], conv to tanh."""
+    """Linear projection to (width*2^(k-1), s, s), then k x [upsample x2, BN, ReLU], conv to tanh."""
 
-    def __init__(self, image_shape: ImageShape, latent_dim: int, width: int = 64):
+    def __init__(self, image_shape: ImageShape, latent_dim: int, width: int = 64, resize: bool = False):
         super().__init__()
         channels, size, _ = image_shape
-        n_up = _upsamplings(size)
-        base = _BASE[size]
+        n_up, base = upsamplings(size), BASE[size]
         top = width * 2 ** (n_up - 1)
         self.project = nn.Sequential(nn.Linear(latent_dim, top * base * base, bias=False),
                                      nn.Unflatten(1, (top, base, base)), nn.BatchNorm2d(top), nn.ReLU())
+        up = _up_resize if resize else _up_transposed
         layers: list[nn.Module] = []
         c = top
         for _ in range(n_up):
             out = max(c // 2, width)
-            layers += [nn.ConvTranspose2d(c, out, 4, 2, 1, bias=False), nn.BatchNorm2d(out), nn.ReLU()]
+            layers += [up(c, out), nn.BatchNorm2d(out), nn.ReLU()]
             c = out
         layers += [nn.Conv2d(c, channels, 3, 1, 1), nn.Tanh()]
         self.body = nn.Sequential(*layers)
@@ -42,24 +60,20 @@ class DcganGenerator(nn.Module):
 
 
 class DcganDiscriminator(nn.Module):
-    """k x [Conv 4x4 stride 2, (BN), LeakyReLU 0.2], no BN on the first layer, then a linear logit."""
+    """k x [Conv 4x4 stride 2, LeakyReLU 0.2], then a linear logit on the flattened features."""
 
     def __init__(self, image_shape: ImageShape, width: int = 64):
         super().__init__()
         channels, size, _ = image_shape
-        n_down = _upsamplings(size)
         layers: list[nn.Module] = []
         c = channels
-        for i in range(n_down):
+        for i in range(upsamplings(size)):
             out = width * 2**i
-            layers.append(nn.Conv2d(c, out, 4, 2, 1, bias=i == 0))
-            if i > 0:
-                layers.append(nn.BatchNorm2d(out))
-            layers.append(nn.LeakyReLU(0.2))
+            layers += [nn.Conv2d(c, out, 4, 2, 1), nn.LeakyReLU(0.2)]
             c = out
         layers.append(nn.Flatten())
         self.body = nn.Sequential(*layers)
-        self.head = nn.Linear(c * _BASE[size] ** 2, 1)
+        self.head = nn.Linear(c * BASE[size] ** 2, 1)
 
     def features(self, x: Tensor) -> Tensor:
         """Penultimate features, for feature-matching objectives."""
@@ -70,16 +84,26 @@ class DcganDiscriminator(nn.Module):
 
 
 def build(image_shape: ImageShape, latent_dim: int) -> tuple[nn.Module, nn.Module]:
-    # Radford et al. use width 128 at 64 px; half-width nets suit 28-32 px and a CPU budget.
-    width = 64 if image_shape[1] >= 64 else 32
+    width = default_width(image_shape)
     return DcganGenerator(image_shape, latent_dim, width), DcganDiscriminator(image_shape, width)
+
+
+def build_resize(image_shape: ImageShape, latent_dim: int) -> tuple[nn.Module, nn.Module]:
+    width = default_width(image_shape)
+    return DcganGenerator(image_shape, latent_dim, width, resize=True), DcganDiscriminator(image_shape, width)
 
 
 @hookimpl
 def register_architectures(register: Register) -> None:
     register(ArchitectureSpec(
         name="dcgan",
-        summary="Transposed-conv generator and strided-conv discriminator with batch norm",
+        summary="Transposed-conv generator with batch norm, strided-conv discriminator",
         reference="Radford, Metz & Chintala 2016, Unsupervised Representation Learning with DCGANs, ICLR",
-        build=build,
+        build=build, resolutions=(28, 32, 64),
+    ))
+    register(ArchitectureSpec(
+        name="dcgan-resize",
+        summary="DCGAN with nearest-neighbour upsampling + conv instead of transposed conv",
+        reference="Odena, Dumoulin & Olah 2016, Deconvolution and Checkerboard Artifacts, Distill",
+        build=build_resize, resolutions=(28, 32, 64),
     ))

@@ -59,5 +59,5 @@ def register_architectures(register: Register) -> None:
         name="mlp",
         summary="Fully connected generator and discriminator (the original GAN)",
         reference="Goodfellow et al. 2014, Generative Adversarial Nets, NeurIPS",
-        build=build,
+        build=build, resolutions=(28, 32, 64),
     ))

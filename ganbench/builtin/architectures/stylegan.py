@@ -1,0 +1,108 @@
+"""StyleGAN-lite: the style-based generator of Karras et al. (2019) with StyleGAN2's weight
+demodulation (Karras et al. 2020), sized for 28-64 px. The discriminator is the SNGAN ResNet one.
+
+- Mapping network: pixel-normalised z -> 4 dense layers (LeakyReLU 0.2) -> style vector w.
+- Synthesis: a learned constant, then per resolution two modulated 3x3 convolutions. Modulation
+  scales input channels by s = A(w): w'_ijk = s_i w_ijk; demodulation divides each output
+  filter by sqrt(sum_ik w'_ijk^2 + eps), replacing AdaIN's instance norm.
+- Per-pixel noise inputs B * N(0, 1), with a learned per-channel scale B (initialised at 0).
+- A modulated (not demodulated) 1x1 toRGB, and tanh so outputs lie in [-1, 1] as ganbench requires.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from ganbench.builtin.architectures.dcgan import BASE, upsamplings
+from ganbench.builtin.architectures.resnet import ResnetDiscriminator
+from ganbench.hookspecs import Register, hookimpl
+from ganbench.specs import ArchitectureSpec, ImageShape
+
+
+class ModulatedConv(nn.Module):
+    def __init__(self, c_in: int, c_out: int, kernel: int, style_dim: int, demodulate: bool = True):
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(c_out, c_in, kernel, kernel) / math.sqrt(c_in * kernel * kernel))
+        self.affine = nn.Linear(style_dim, c_in)
+        nn.init.ones_(self.affine.bias)  # styles start at 1: an unmodulated conv
+        self.demodulate = demodulate
+        self.padding = kernel // 2
+
+    def forward(self, x: Tensor, w: Tensor) -> Tensor:
+        n, c_in, h, width = x.shape
+        weight = self.weight.unsqueeze(0) * self.affine(w).view(n, 1, c_in, 1, 1)
+        if self.demodulate:
+            weight = weight * torch.rsqrt(weight.square().sum(dim=(2, 3, 4), keepdim=True) + 1e-8)
+        # One grouped convolution applies each sample's own weights.
+        out = F.conv2d(x.reshape(1, n * c_in, h, width), weight.reshape(-1, c_in, *weight.shape[3:]),
+                       padding=self.padding, groups=n)
+        return out.view(n, -1, h, width)
+
+
+class StyleLayer(nn.Module):
+    """Modulated conv, per-pixel noise with a learned per-channel scale, bias, LeakyReLU."""
+
+    def __init__(self, c_in: int, c_out: int, style_dim: int):
+        super().__init__()
+        self.conv = ModulatedConv(c_in, c_out, 3, style_dim)
+        self.noise_scale = nn.Parameter(torch.zeros(1, c_out, 1, 1))
+        self.bias = nn.Parameter(torch.zeros(1, c_out, 1, 1))
+
+    def forward(self, x: Tensor, w: Tensor) -> Tensor:
+        x = self.conv(x, w)
+        noise = torch.randn(x.shape[0], 1, x.shape[2], x.shape[3], device=x.device, dtype=x.dtype)
+        return F.leaky_relu(x + self.noise_scale * noise + self.bias, 0.2)
+
+
+class StyleBlock(nn.Module):
+    """Bilinear upsampling x2, then two style layers."""
+
+    def __init__(self, width: int, style_dim: int):
+        super().__init__()
+        self.layer1, self.layer2 = StyleLayer(width, width, style_dim), StyleLayer(width, width, style_dim)
+
+    def forward(self, x: Tensor, w: Tensor) -> Tensor:
+        x = F.interpolate(x, scale_factor=2.0, mode="bilinear", align_corners=False)
+        return self.layer2(self.layer1(x, w), w)
+
+
+class StyleGenerator(nn.Module):
+    def __init__(self, image_shape: ImageShape, latent_dim: int, width: int = 64, style_dim: int = 128):
+        super().__init__()
+        channels, size, _ = image_shape
+        mapping: list[nn.Module] = []
+        dim = latent_dim
+        for _ in range(4):
+            mapping += [nn.Linear(dim, style_dim), nn.LeakyReLU(0.2)]
+            dim = style_dim
+        self.mapping = nn.Sequential(*mapping)
+        self.constant = nn.Parameter(torch.randn(1, width, BASE[size], BASE[size]))
+        self.first = StyleLayer(width, width, style_dim)
+        self.blocks = nn.ModuleList(StyleBlock(width, style_dim) for _ in range(upsamplings(size)))
+        self.to_image = ModulatedConv(width, channels, 1, style_dim, demodulate=False)
+
+    def forward(self, z: Tensor) -> Tensor:
+        w = self.mapping(z * torch.rsqrt(z.square().mean(1, keepdim=True) + 1e-8))
+        x = self.first(self.constant.expand(z.shape[0], -1, -1, -1), w)
+        for block in self.blocks:
+            x = block(x, w)
+        return torch.tanh(self.to_image(x, w))
+
+
+def build(image_shape: ImageShape, latent_dim: int) -> tuple[nn.Module, nn.Module]:
+    width = 64 if image_shape[1] >= 64 else 32
+    return StyleGenerator(image_shape, latent_dim, width), ResnetDiscriminator(image_shape, width)
+
+
+@hookimpl
+def register_architectures(register: Register) -> None:
+    register(ArchitectureSpec(
+        name="stylegan-lite",
+        summary="Mapping network, modulated/demodulated convs and noise inputs; ResNet discriminator",
+        reference="Karras, Laine & Aila 2019 (StyleGAN), CVPR; Karras et al. 2020 (StyleGAN2), CVPR",
+        build=build, resolutions=(28, 32, 64),
+    ))

@@ -1,0 +1,75 @@
+"""A real suite run over the whole catalog with broken plugins installed beside a working one."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+
+from ganbench.suites import SUITES_DIR
+from tests.conftest import write_plugin
+from tests.test_plugins import BROKEN
+
+BN_ARCH = textwrap.dedent('''
+    from torch import nn
+    from ganbench import ArchitectureSpec, hookimpl
+    from ganbench.builtin.architectures.dcgan import DcganGenerator
+
+
+    class BatchNormD(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = nn.Sequential(nn.Conv2d(1, 8, 4, 2, 1), nn.BatchNorm2d(8), nn.LeakyReLU(0.2),
+                                      nn.Flatten())
+            self.head = nn.Linear(8 * 14 * 14, 1)
+
+        def features(self, x):
+            return self.body(x)
+
+        def forward(self, x):
+            return self.head(self.body(x)).squeeze(1)
+
+
+    @hookimpl
+    def register_architectures(register):
+        register(ArchitectureSpec("bn-dcgan", "DCGAN with batch norm in D", "test",
+                                  lambda shape, latent: (DcganGenerator(shape, latent, 8), BatchNormD()),
+                                  traits=frozenset({"batchnorm-discriminator"}), resolutions=(28,)))
+''')
+
+
+def test_catalog_run_survives_broken_plugins_and_skips_incompatible(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    write_plugin(site, "ganbench-bn", "ganbench_bn", BN_ARCH)
+    for kind, (source, _) in BROKEN.items():
+        write_plugin(site, f"ganbench-bad{kind}", f"ganbench_bad{kind}", source)
+    suite = tmp_path / "tiny.toml"
+    suite.write_text((SUITES_DIR / "smoke.toml").read_text()
+                     .replace('name = "smoke"', 'name = "tiny"').replace('"dcgan"', '"bn-dcgan"')
+                     .replace("generator_steps = 10", "generator_steps = 2").replace("seeds = [0, 1]", "seeds = [0]")
+                     .replace("fid_samples = 128", "fid_samples = 64"))
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    env.pop("GANBENCH_LOAD_PLUGINS")
+    proc = subprocess.run([sys.executable, "-m", "ganbench", "run", "--all", "--suite-file", str(suite)],
+                          cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    warnings = [line for line in proc.stderr.splitlines() if line.startswith("ganbench: warning:")]
+    assert len(warnings) == len(BROKEN)
+    assert "Traceback" not in proc.stderr
+    runs = pd.read_csv(tmp_path / "leaderboards" / "tiny-fashion-mnist-runs.csv").set_index("entry")
+    # One factor at a time around bn-dcgan over the whole built-in catalog.
+    assert len(runs) == 1 + 5 + 6 + 9
+    for reg in ("gradient-penalty", "r1"):
+        row = runs.loc[f"bn-dcgan/non-saturating/{reg}"]
+        assert row["status"] == "skipped"
+        assert row["reason"].startswith(f"{reg} is incompatible with bn-dcgan (batchnorm-discriminator)")
+    assert (runs.drop(index=[f"bn-dcgan/non-saturating/{r}" for r in ("gradient-penalty", "r1")])["status"]
+            == "completed").all()
+    assert runs.loc["bn-dcgan/non-saturating/none", "architecture_plugin"] == "ganbench-bn==0.1.0"
+    summary = pd.read_csv(tmp_path / "leaderboards" / "tiny-fashion-mnist-summary.csv").set_index("entry")
+    assert summary.loc["bn-dcgan/non-saturating/r1", "n_skipped"] == 1
+    assert summary.loc["bn-dcgan/non-saturating/r1", "rank"] == summary["rank"].max()

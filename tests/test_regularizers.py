@@ -1,0 +1,152 @@
+"""Closed-form checks of each regularizer."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from ganbench.builtin.architectures.dcgan import DcganDiscriminator
+from ganbench.builtin.regularizers import (
+    BalancedConsistency,
+    DiscriminatorDropout,
+    GeneratorEMA,
+    GradientPenalty,
+    InstanceNoise,
+    LeCam,
+    R1Penalty,
+    SpectralNorm,
+    diff_augment,
+)
+
+
+class LinearD(nn.Module):
+    """D(x) = <a, x> + b: its input gradient is a everywhere."""
+
+    def __init__(self, a: torch.Tensor) -> None:
+        super().__init__()
+        self.a = nn.Parameter(a.clone())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x.flatten(1) * self.a).sum(1) + 0.5
+
+
+def test_gradient_penalty_of_a_linear_discriminator_is_analytic() -> None:
+    torch.manual_seed(0)
+    a = torch.tensor([3.0, 4.0, 0.0, 0.0])  # ||a|| = 5 -> penalty 10 * (5 - 1)^2 = 160
+    d = LinearD(a)
+    real, fake = torch.randn(16, 1, 2, 2), torch.randn(16, 1, 2, 2)
+    penalty = GradientPenalty().discriminator_penalty(d, real, fake, d(real), d(fake))
+    assert float(penalty.detach()) == pytest.approx(160.0, rel=1e-5)
+    penalty.backward()  # trainable through the gradient norm: d/da of 10 (||a|| - 1)^2 = 20 * 4 * a / 5
+    assert torch.allclose(d.a.grad, 16.0 * a, rtol=1e-5)
+
+
+def test_r1_on_a_known_function() -> None:
+    class Quadratic(nn.Module):  # D(x) = sum x^2: grad = 2x, ||grad||^2 = 4 ||x||^2
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x.flatten(1).square().sum(1)
+
+    real = torch.tensor([[1.0, 2.0], [0.0, 3.0]]).view(2, 1, 1, 2)
+    d = Quadratic()
+    penalty = R1Penalty(gamma=10.0).discriminator_penalty(d, real, real, d(real), d(real))
+    # gamma/2 * mean(4 * [5, 9]) = 5 * 28 = 140
+    assert float(penalty) == pytest.approx(140.0)
+
+
+def test_spectral_norm_bounds_each_layer() -> None:
+    torch.manual_seed(0)
+    _, d = nn.Identity(), DcganDiscriminator((1, 28, 28), width=16)
+    with torch.no_grad():
+        for p in d.parameters():
+            p.mul_(5)
+    SpectralNorm().wrap(nn.Identity(), d)
+    d.train()
+    x = torch.randn(8, 1, 28, 28)
+    for _ in range(30):  # power iterations run on each forward in training mode
+        d(x)
+    d.eval()
+    for module in d.modules():
+        if isinstance(module, nn.Conv2d | nn.Linear):
+            sigma = torch.linalg.matrix_norm(module.weight.flatten(1), ord=2)
+            assert float(sigma) == pytest.approx(1.0, abs=1e-2)
+
+
+def test_ema_arithmetic() -> None:
+    g = nn.Linear(1, 1, bias=False)
+    ema = GeneratorEMA(beta=0.9)
+    with torch.no_grad():
+        g.weight.fill_(1.0)
+    ema.after_generator_step(g)  # initialised to a copy
+    with torch.no_grad():
+        g.weight.fill_(2.0)
+    ema.after_generator_step(g)
+    with torch.no_grad():
+        g.weight.fill_(4.0)
+    ema.after_generator_step(g)
+    averaged = ema.eval_generator(g)
+    assert averaged is not g
+    # 0.9 * (0.9 * 1 + 0.1 * 2) + 0.1 * 4 = 0.99 + 0.4
+    assert float(averaged.weight) == pytest.approx(1.39)
+    assert float(g.weight) == 4.0
+
+
+def test_diffaugment_keeps_shapes_and_gradients() -> None:
+    torch.manual_seed(0)
+    for shape in ((4, 1, 28, 28), (3, 3, 32, 32)):
+        x = torch.rand(shape, requires_grad=True)
+        y = diff_augment(x)
+        assert y.shape == x.shape and torch.isfinite(y).all()
+        assert not torch.equal(y, x)
+        y.sum().backward()
+        assert x.grad is not None and x.grad.abs().sum() > 0
+        # Cutout zeroes a quarter of each image (half the side squared), give or take the border.
+        zero = (y.detach() == 0).flatten(1).float().mean(1)
+        assert (zero > 0.1).all()
+
+
+def test_instance_noise_anneals_to_zero() -> None:
+    torch.manual_seed(0)
+    reg = InstanceNoise(sigma=0.1)
+    x = torch.zeros(1000, 1, 4, 4)
+    reg.set_progress(1, 11)
+    assert float(reg.augment(x).std()) == pytest.approx(0.1, rel=0.05)
+    reg.set_progress(6, 11)
+    assert reg.sigma == pytest.approx(0.05)
+    reg.set_progress(11, 11)
+    assert reg.sigma == 0.0 and torch.equal(reg.augment(x), x)
+
+
+def test_dropout_only_in_training_mode() -> None:
+    torch.manual_seed(0)
+    d = DcganDiscriminator((1, 28, 28), width=8)
+    DiscriminatorDropout(p=0.5).wrap(nn.Identity(), d)
+    x = torch.randn(4, 1, 28, 28)
+    d.train()
+    assert not torch.equal(d(x), d(x))
+    d.eval()
+    assert torch.equal(d(x), d(x))
+
+
+def test_consistency_is_zero_for_translation_invariant_d() -> None:
+    class Mean(nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x.flatten(1).mean(1)
+
+    d, real, fake = Mean(), torch.randn(4, 1, 8, 8), torch.randn(4, 1, 8, 8)
+    assert float(BalancedConsistency().discriminator_penalty(d, real, fake, d(real), d(fake))) == \
+        pytest.approx(0.0, abs=1e-6)
+
+
+def test_lecam_anchors_and_value() -> None:
+    reg = LeCam(weight=1.0, decay=0.5)
+    d = nn.Identity()
+    real_logits, fake_logits = torch.tensor([1.0, 3.0]), torch.tensor([-1.0, -3.0])
+    # First call: anchors are the current means (2, -2): ((1+2)^2 + (3+2)^2)/2 + ((-1-2)^2 + (-3-2)^2)/2
+    value = reg.discriminator_penalty(d, real_logits, fake_logits, real_logits, fake_logits)
+    assert float(value) == pytest.approx(17.0 + 17.0)
+    reg.discriminator_penalty(d, real_logits, fake_logits, torch.tensor([4.0]), torch.tensor([0.0]))
+    assert (reg.anchor_real, reg.anchor_fake) == (3.0, -1.0)
+    assert not math.isnan(reg.anchor_real)
