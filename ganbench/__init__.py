@@ -10,6 +10,7 @@ from ganbench.specs import (
     LossSpec,
     Regularizer,
     RegularizerSpec,
+    SuiteSpec,
 )
 
 __version__ = "0.1.0"
@@ -21,6 +22,7 @@ __all__ = [
     "LossSpec",
     "Regularizer",
     "RegularizerSpec",
+    "SuiteSpec",
     "__version__",
     "hookimpl",
 ]

@@ -82,7 +82,12 @@ def incompatible(spec: RunSpec) -> str | None:
     return incompatibility(arch, cat.spec("losses", spec.loss), cat.spec("regularizers", spec.regularizer))
 
 
-def execute(spec: RunSpec, data_root: str | None, store_root: str) -> dict[str, Any]:
+def auto_checkpoint_every(spec: RunSpec) -> int:
+    """Checkpoint about ten times a run."""
+    return max(1, spec.generator_steps // 10)
+
+
+def execute(spec: RunSpec, data_root: str | None, store_root: str, checkpoint_every: int = 0) -> dict[str, Any]:
     """Train and score one run, write its record atomically, and return it.
 
     An exception inside the run becomes a ``failed`` record with the reason, so no seed is lost.
@@ -106,10 +111,26 @@ def execute(spec: RunSpec, data_root: str | None, store_root: str) -> dict[str, 
         store.write(record)
         return record
     try:
-        result = train(spec, catalog(), data.train, device)
+        real_curve = data.reference[: spec.curve_fid_samples]
+
+        def curve_fid(generator: torch.nn.Module) -> float:
+            fake = sample(generator, spec.curve_fid_samples, spec.latent_dim, spec.seed, device)
+            return fidelity(fake, real_curve, data.feature_extractor, cuda=device.type == "cuda",
+                            kid=False, prc=False)["fid"]
+
+        checkpoint = store.checkpoint_path(rid)
+        result = train(spec, catalog(), data.train, device, evaluate=curve_fid, checkpoint=checkpoint,
+                       checkpoint_every=checkpoint_every or auto_checkpoint_every(spec))
         record.update(status=result.status, reason=result.reason, steps_done=result.steps_done,
                       images_seen=result.images_seen, train_seconds=round(result.train_seconds, 3),
+                      discriminator_steps=result.images_seen // spec.batch_size, resumed_from=result.resumed_from,
                       images_per_second=round(result.images_seen / max(result.train_seconds, 1e-9), 1))
+        record["fid_curve"] = {"step": result.fid_curve_step, "fid": result.fid_curve}
+        if result.fid_curve:
+            best = min(range(len(result.fid_curve)), key=result.fid_curve.__getitem__)
+            # Best-so-far is reported beside the final weights' score, never instead of it.
+            record.update(curve_fid_final=result.fid_curve[-1], curve_fid_best=result.fid_curve[best],
+                          curve_fid_best_step=result.fid_curve_step[best])
         record["curves"] = {"step": result.curve_step, "d_loss": result.curve_d_loss,
                             "g_loss": result.curve_g_loss}
         record["final_d_loss"] = result.curve_d_loss[-1] if result.curve_d_loss else None
@@ -133,4 +154,5 @@ def execute(spec: RunSpec, data_root: str | None, store_root: str) -> dict[str, 
     record["device"] = str(device)
     record["threads"] = torch.get_num_threads()
     store.write(record)
+    store.checkpoint_path(rid).unlink(missing_ok=True)  # only after the record is safely written
     return record

@@ -31,3 +31,8 @@ def register_regularizers(register: Register) -> None:
 @hookspec
 def register_datasets(register: Register) -> None:
     """Call ``register(DatasetSpec(...))`` once per dataset the plugin provides."""
+
+
+@hookspec
+def register_suites(register: Register) -> None:
+    """Call ``register(SuiteSpec(...))`` once per suite file the plugin provides."""

@@ -18,14 +18,15 @@ from ganbench.store import atomic_write_text
 SCHEMA_VERSION = 1
 SPEC_COLUMNS = ["architecture", "loss", "regularizer", "seed", "generator_steps", "batch_size",
                 "d_steps_per_g_step", "resolution", "channels", "latent_dim", "lr_generator",
-                "lr_discriminator", "beta1", "beta2", "fid_samples", "device"]
+                "lr_discriminator", "beta1", "beta2", "fid_samples", "device", "compute_dtype", "budget_seconds",
+                "eval_points", "curve_fid_samples"]
 METRIC_COLUMNS = ["fid", "kid", "kid_std", "precision", "recall", "sharpness"]
 TIMING_COLUMNS = ["wall_seconds", "train_seconds", "eval_seconds", "images_per_second"]
 # Columns that must agree for runs to be aggregated into one summary row.
 PROTOCOL_COLUMNS = ["suite", "dataset", "dataset_source", "dataset_sha256", "generator_steps", "batch_size",
                     "d_steps_per_g_step", "resolution", "channels", "latent_dim", "lr_generator",
                     "lr_discriminator", "beta1", "beta2", "fid_samples", "feature_extractor", "device",
-                    "ganbench_version"]
+                    "compute_dtype", "budget_seconds", "eval_points", "curve_fid_samples", "ganbench_version"]
 ENTRY_COLUMNS = ["architecture", "loss", "regularizer"]
 
 
@@ -35,13 +36,16 @@ def runs_table(records: list[dict[str, Any]]) -> pd.DataFrame:
         spec, ctx, metrics = rec["spec"], rec.get("context", {}), rec.get("metrics", {})
         row: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "suite": spec["suite"],
                                "dataset": spec["dataset"], "entry": rec["entry"]}
-        row.update({col: spec[col] for col in SPEC_COLUMNS})
+        row.update({col: spec.get(col) for col in SPEC_COLUMNS})
         row.update(status=rec["status"], reason=rec.get("reason", ""), steps_done=rec.get("steps_done"),
-                   images_seen=rec.get("images_seen"), reference_samples=rec.get("reference_samples"),
+                   discriminator_steps=rec.get("discriminator_steps"), images_seen=rec.get("images_seen"),
+                   reference_samples=rec.get("reference_samples"),
                    feature_extractor=ctx.get("feature_extractor"), dataset_source=rec.get("dataset_source"),
                    dataset_sha256=ctx.get("dataset_sha256"))
         row.update({col: metrics.get(col, math.nan) for col in METRIC_COLUMNS})
-        row.update(final_d_loss=rec.get("final_d_loss"), final_g_loss=rec.get("final_g_loss"))
+        row.update(final_d_loss=rec.get("final_d_loss"), final_g_loss=rec.get("final_g_loss"),
+                   curve_fid_final=rec.get("curve_fid_final"), curve_fid_best=rec.get("curve_fid_best"),
+                   curve_fid_best_step=rec.get("curve_fid_best_step"))
         for factor in ("architecture", "loss", "regularizer", "dataset"):
             row[f"{factor}_plugin"] = ctx.get(f"{factor}_plugin")
         row.update(ganbench_version=ctx.get("ganbench"), torch_version=ctx.get("torch"), run_id=rec["run_id"])

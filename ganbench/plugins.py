@@ -20,6 +20,7 @@ from ganbench.specs import (
     DatasetSpec,
     LossSpec,
     RegularizerSpec,
+    SuiteSpec,
 )
 
 ENTRY_POINT_GROUP = "ganbench"
@@ -31,6 +32,7 @@ DEFAULT_PLUGINS = (
     "ganbench.builtin.losses",
     "ganbench.builtin.regularizers",
     "ganbench.builtin.datasets",
+    "ganbench.builtin.suites",
 )
 # hook name -> (component kind, spec class)
 KINDS: dict[str, tuple[str, type]] = {
@@ -38,9 +40,10 @@ KINDS: dict[str, tuple[str, type]] = {
     "register_losses": ("losses", LossSpec),
     "register_regularizers": ("regularizers", RegularizerSpec),
     "register_datasets": ("datasets", DatasetSpec),
+    "register_suites": ("suites", SuiteSpec),
 }
 SINGULAR = {"architectures": "architecture", "losses": "loss", "regularizers": "regularizer",
-            "datasets": "dataset"}
+            "datasets": "dataset", "suites": "suite"}
 
 
 class PluginError(Exception):

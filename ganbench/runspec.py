@@ -29,6 +29,10 @@ class RunSpec:
     fid_samples: int
     curve_points: int
     device: str
+    budget_seconds: float = 0.0  # wall-clock cap on training (0: none); generator_steps stays the ceiling
+    eval_points: int = 0  # cheap FIDs at this many evenly spaced steps (the training curve)
+    curve_fid_samples: int = 500
+    compute_dtype: str = "fp32"  # or "bf16": autocast forward passes
 
     @property
     def entry(self) -> str:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import torch
 from torch import Tensor, nn
@@ -66,6 +66,13 @@ class Regularizer:
     def eval_generator(self, generator: nn.Module) -> nn.Module:
         """The generator whose samples are scored."""
         return generator
+
+    def state_dict(self) -> dict[str, Any]:
+        """State to checkpoint (tensors, numbers, containers of them); stateless by default."""
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any], generator: nn.Module) -> None:
+        """Restore ``state_dict()`` output; ``generator`` is the freshly built, restored generator."""
 
 
 @dataclass(frozen=True)
@@ -131,7 +138,18 @@ class DatasetSpec:
     image_shape: ImageShape
 
 
-ComponentSpec = ArchitectureSpec | LossSpec | RegularizerSpec | DatasetSpec
+@dataclass(frozen=True)
+class SuiteSpec:
+    """A suite: a TOML file (see ``ganbench/suites/quick.toml``) that names a dataset, baseline,
+    budget, optimizer, evaluation and seeds."""
+
+    name: str
+    summary: str
+    reference: str
+    path: Path
+
+
+ComponentSpec = ArchitectureSpec | LossSpec | RegularizerSpec | DatasetSpec | SuiteSpec
 
 
 def incompatibility(architecture: ArchitectureSpec, *others: LossSpec | RegularizerSpec) -> str | None:

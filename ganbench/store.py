@@ -34,6 +34,9 @@ class RunStore:
     def record_path(self, run_id: str) -> Path:
         return self.root / f"{run_id}.json"
 
+    def checkpoint_path(self, run_id: str) -> Path:
+        return self.root / f"{run_id}.ckpt"
+
     def grid_path(self, run_id: str) -> Path:
         return self.root / f"{run_id}.png"
 

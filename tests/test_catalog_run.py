@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ganbench.suites import SUITES_DIR
+from ganbench.builtin.suites import SUITES_DIR
 from tests.conftest import write_plugin
 from tests.test_plugins import BROKEN
 

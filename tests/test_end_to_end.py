@@ -73,7 +73,11 @@ def test_rerun_reuses_and_forced_rerun_is_identical(
 
 
 @pytest.mark.parametrize("args, message", [
-    (["run"], "--all runs every registered entry"),
+    (["run"], "say what to run: --all runs every entry of the suite"),
+    (["run", "--all", "--seeds", "0,x"], "'0,x' is not a comma-separated list of integers"),
+    (["run", "--all", "--loss", "hinj"], "unknown loss 'hinj'"),
+    (["run", "--all", "--matrix", "ofat", "--arch", "mlp", "--loss", "hinge"], "the filters leave no run"),
+    (["run", "--all", "--dataset", "cifar99"], "unknown dataset 'cifar99'"),
     (["run", "--all", "--suite", "nope"], "unknown suite 'nope'"),
     (["run", "--all", "--suite-file", "missing.toml"], "missing.toml: no such suite file"),
     (["run", "--all", "--data-root", "/nonexistent/fm"], "/nonexistent/fm: no Fashion-MNIST IDX files"),

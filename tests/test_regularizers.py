@@ -53,7 +53,7 @@ def test_r1_on_a_known_function() -> None:
     d = Quadratic()
     penalty = R1Penalty(gamma=10.0).discriminator_penalty(d, real, real, d(real), d(real))
     # gamma/2 * mean(4 * [5, 9]) = 5 * 28 = 140
-    assert float(penalty) == pytest.approx(140.0)
+    assert float(penalty.detach()) == pytest.approx(140.0)
 
 
 def test_spectral_norm_bounds_each_layer() -> None:
@@ -88,9 +88,13 @@ def test_ema_arithmetic() -> None:
     ema.after_generator_step(g)
     averaged = ema.eval_generator(g)
     assert averaged is not g
-    # 0.9 * (0.9 * 1 + 0.1 * 2) + 0.1 * 4 = 0.99 + 0.4
-    assert float(averaged.weight) == pytest.approx(1.39)
+    # Warm-up: b_2 = min(0.9, 3/12) = 0.25 -> 0.25 * 1 + 0.75 * 2 = 1.75;
+    # b_3 = min(0.9, 4/13) -> 4/13 * 1.75 + 9/13 * 4.
+    assert float(averaged.weight) == pytest.approx(4 / 13 * 1.75 + 9 / 13 * 4)
     assert float(g.weight) == 4.0
+    # Past the warm-up the decay is beta itself.
+    ema.updates = 1000
+    assert ema.decay() == 0.9
 
 
 def test_diffaugment_keeps_shapes_and_gradients() -> None:

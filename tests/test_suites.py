@@ -4,20 +4,21 @@ from pathlib import Path
 
 import pytest
 
-from ganbench.plugins import Catalog
-from ganbench.suites import SUITES_DIR, SuiteError, builtin_suites, expand, load_suite, load_suite_file
+from ganbench.builtin.suites import SUITES_DIR
+from ganbench.plugins import Catalog, UnknownComponent
+from ganbench.suites import SuiteError, expand, load_suite, load_suite_file, select
 
 
-def test_builtin_suites_load() -> None:
-    assert {"quick", "smoke"} <= set(builtin_suites())
-    quick = load_suite("quick")
+def test_builtin_suites_load(builtin_catalog: Catalog) -> None:
+    assert {"quick", "smoke", "standard"} <= set(builtin_catalog.names("suites"))
+    quick = load_suite("quick", builtin_catalog)
     assert quick.seeds == (0, 1, 2)
     assert quick.baseline == {"architecture": "dcgan", "loss": "non-saturating", "regularizer": "none"}
     assert quick.budget["generator_steps"] * quick.budget["batch_size"] >= 5_000
 
 
 def test_one_factor_at_a_time_expansion(builtin_catalog: Catalog) -> None:
-    suite = load_suite("quick")
+    suite = load_suite("quick", builtin_catalog)
     specs = expand(suite, builtin_catalog, "cpu")
     a, losses, r = (len(builtin_catalog.names(k)) for k in ("architectures", "losses", "regularizers"))
     entries = 1 + (a - 1) + (losses - 1) + (r - 1)
@@ -50,9 +51,29 @@ def test_bad_suite_files_name_the_file(tmp_path: Path, edit: tuple[str, str], me
 
 def test_unknown_suite_and_baseline(builtin_catalog: Catalog, tmp_path: Path) -> None:
     with pytest.raises(SuiteError, match="unknown suite 'nope'"):
-        load_suite("nope")
+        load_suite("nope", builtin_catalog)
     path = tmp_path / "s.toml"
     path.write_text((SUITES_DIR / "smoke.toml").read_text().replace('"dcgan"', '"stylegan9"'))
-    from ganbench.plugins import UnknownComponent
     with pytest.raises(UnknownComponent, match="unknown architecture 'stylegan9'"):
         expand(load_suite_file(path), builtin_catalog, "cpu")
+
+
+def test_full_matrix_and_filters(builtin_catalog: Catalog) -> None:
+    suite = load_suite("smoke", builtin_catalog)
+    full = expand(suite, builtin_catalog, "cpu", matrix="full")
+    assert len(full) == 5 * 7 * 10 * len(suite.seeds)
+    assert len({s.entry for s in full}) == 350
+    part = select(full, builtin_catalog, architectures=("mlp", "resnet"), losses=("hinge",))
+    assert len(part) == 2 * 1 * 10 * len(suite.seeds)
+    assert {s.architecture for s in part} == {"mlp", "resnet"} and {s.loss for s in part} == {"hinge"}
+    ofat = select(expand(suite, builtin_catalog, "cpu"), builtin_catalog, regularizers=("r1", "none"))
+    assert sorted({s.entry for s in ofat}) == ["dcgan-resize/non-saturating/none", "dcgan/feature-matching/none",
+                                               "dcgan/hinge/none", "dcgan/least-squares/none", "dcgan/minimax/none",
+                                               "dcgan/non-saturating/none", "dcgan/non-saturating/r1",
+                                               "dcgan/relativistic-average/none", "dcgan/wasserstein/none",
+                                               "mlp/non-saturating/none", "resnet/non-saturating/none",
+                                               "stylegan-lite/non-saturating/none"]
+    with pytest.raises(UnknownComponent, match="unknown regularizer 'r2'"):
+        select(full, builtin_catalog, regularizers=("r2",))
+    with pytest.raises(SuiteError, match="unknown matrix 'half'"):
+        expand(suite, builtin_catalog, "cpu", matrix="half")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -141,25 +142,45 @@ class DiffAugment(Regularizer):
 
 class GeneratorEMA(Regularizer):
     """Evaluate an exponential moving average of G's weights (Yazıcı et al. 2019):
-    theta_ema <- beta theta_ema + (1 - beta) theta after each G step, beta = 0.999; buffers (batch
-    norm statistics) are copied. Training is unchanged; only the scored generator differs."""
+    theta_ema <- b_t theta_ema + (1 - b_t) theta after G step t, with b_t = min(beta, (1 + t) / (10 + t))
+    and beta = 0.999. The warm-up b_t (the num_updates rule of TensorFlow's moving averages) keeps the
+    random initial weights from dominating short runs. Buffers (batch-norm statistics) are copied.
+    Training is unchanged; only the scored generator differs."""
 
     def __init__(self, beta: float = 0.999) -> None:
         self.beta = beta
+        self.updates = 0
         self.average: nn.Module | None = None
 
+    def decay(self) -> float:
+        return min(self.beta, (1 + self.updates) / (10 + self.updates))
+
     def after_generator_step(self, generator: nn.Module) -> None:
+        self.updates += 1
         if self.average is None:
             self.average = copy.deepcopy(generator).requires_grad_(False)
             return
+        beta = self.decay()
         with torch.no_grad():
             for avg_param, param in zip(self.average.parameters(), generator.parameters(), strict=True):
-                avg_param.lerp_(param, 1.0 - self.beta)
+                avg_param.lerp_(param, 1.0 - beta)
             for avg_buffer, buffer in zip(self.average.buffers(), generator.buffers(), strict=True):
                 avg_buffer.copy_(buffer)
 
     def eval_generator(self, generator: nn.Module) -> nn.Module:
         return generator if self.average is None else self.average
+
+    def state_dict(self) -> dict[str, Any]:
+        state: dict[str, Any] = {"updates": self.updates}
+        if self.average is not None:
+            state["average"] = self.average.state_dict()
+        return state
+
+    def load_state_dict(self, state: dict[str, Any], generator: nn.Module) -> None:
+        self.updates = state["updates"]
+        if "average" in state:
+            self.average = copy.deepcopy(generator).requires_grad_(False)
+            self.average.load_state_dict(state["average"])
 
 
 class BalancedConsistency(Regularizer):
@@ -190,6 +211,12 @@ class LeCam(Regularizer):
     def __init__(self, weight: float = 0.3, decay: float = 0.99) -> None:
         self.weight, self.decay = weight, decay
         self.anchor_real = self.anchor_fake = math.nan
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"anchor_real": self.anchor_real, "anchor_fake": self.anchor_fake}
+
+    def load_state_dict(self, state: dict[str, Any], generator: nn.Module) -> None:
+        self.anchor_real, self.anchor_fake = state["anchor_real"], state["anchor_fake"]
 
     def _update(self, anchor: float, value: float) -> float:
         return value if math.isnan(anchor) else self.decay * anchor + (1 - self.decay) * value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import time
@@ -13,13 +14,24 @@ import click
 from ganbench import plugins
 from ganbench.executors.local import default_workers, run_specs
 from ganbench.leaderboard import format_summary, write_tables
-from ganbench.suites import expand, load_suite, load_suite_file
+from ganbench.suites import MATRICES, expand, load_suite, load_suite_file, select
 from ganbench.training.seeding import resolve_device
 
 
+def _parse_seeds(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a comma-separated list of integers",
+                                 param_hint="--seeds") from None
+    if any(v < 0 for v in values) or len(set(values)) != len(values):
+        raise click.BadParameter("seeds must be distinct non-negative integers", param_hint="--seeds")
+    return values
+
+
 @click.command()
-@click.option("--all", "run_all", is_flag=True, help="Every registered architecture, loss and regularizer.")
-@click.option("--suite", default="quick", show_default=True, help="A built-in suite name.")
+@click.option("--all", "run_all", is_flag=True, help="Every entry of the suite's expansion.")
+@click.option("--suite", default="quick", show_default=True, help="A registered suite (`ganbench list suites`).")
 @click.option("--suite-file", type=click.Path(dir_okay=False, path_type=Path), help="Your own suite TOML.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("leaderboards"),
               show_default=True, help="Folder for the leaderboard CSVs.")
@@ -30,27 +42,53 @@ from ganbench.training.seeding import resolve_device
 @click.option("--device", default="auto", show_default=True, type=click.Choice(["auto", "cpu", "cuda"]))
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Concurrent single-thread runs on CPU [default: one per core].")
+@click.option("--matrix", type=click.Choice(MATRICES), default="ofat", show_default=True,
+              help="One factor at a time around the baseline, or every combination.")
+@click.option("--arch", "architectures", multiple=True, help="Only these architectures (repeatable).")
+@click.option("--loss", "losses", multiple=True, help="Only these losses (repeatable).")
+@click.option("--reg", "regularizers", multiple=True, help="Only these regularizers (repeatable).")
+@click.option("--dataset", help="Run the suite on this dataset instead of its own.")
+@click.option("--seeds", help="Comma-separated seeds instead of the suite's, e.g. 0,1,2.")
+@click.option("--precision", "compute_dtype", type=click.Choice(["fp32", "bf16"]), default="fp32", show_default=True,
+              help="bf16 autocasts forward passes (losses stay fp32); part of the protocol.")
+@click.option("--budget-seconds", type=click.FloatRange(min=0), default=None,
+              help="Wall-clock cap on each run's training, for equal-compute comparisons (not reproducible).")
+@click.option("--checkpoint-every", type=click.IntRange(min=0), default=0,
+              help="Checkpoint every N generator steps [default: 0 = about ten times a run].")
 @click.option("--force", is_flag=True, help="Re-run runs already in the store.")
 @click.option("--no-plugins", is_flag=True, help="Built-in components only.")
 def run(run_all: bool, suite: str, suite_file: Path | None, out: Path, store: Path, data_root: Path | None,
-        device: str, workers: int | None, force: bool, no_plugins: bool) -> None:
+        device: str, workers: int | None, matrix: str, architectures: tuple[str, ...], losses: tuple[str, ...],
+        regularizers: tuple[str, ...], dataset: str | None, seeds: str | None, compute_dtype: str,
+        budget_seconds: float | None, checkpoint_every: int, force: bool, no_plugins: bool) -> None:
     """Train and score every entry of a suite on its fixed seeds."""
-    if not run_all:
-        raise click.UsageError("say what to run: --all runs every registered entry of the suite")
+    if not (run_all or architectures or losses or regularizers):
+        raise click.UsageError("say what to run: --all runs every entry of the suite; --arch/--loss/--reg "
+                               "run a part of it")
     if no_plugins:
         os.environ["GANBENCH_LOAD_PLUGINS"] = ""  # worker processes read the same allowlist
     try:
         torch_device = resolve_device(device)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
-    chosen = load_suite_file(suite_file) if suite_file else load_suite(suite)
     catalog = plugins.load()
     for problem in catalog.problems:
         click.echo(f"ganbench: warning: {problem}", err=True)
-    specs = expand(chosen, catalog, torch_device.type)
+    chosen = load_suite_file(suite_file) if suite_file else load_suite(suite, catalog)
+    if dataset:
+        chosen = dataclasses.replace(chosen, dataset=dataset)
+    if seeds:
+        chosen = dataclasses.replace(chosen, seeds=_parse_seeds(seeds))
+    if budget_seconds is not None:
+        chosen = dataclasses.replace(chosen, budget={**chosen.budget, "budget_seconds": budget_seconds})
+    specs = select(expand(chosen, catalog, torch_device.type, matrix, compute_dtype), catalog, architectures, losses,
+                   regularizers)
     if workers is None:
         workers = default_workers() if torch_device.type == "cpu" else 1
     total = len(specs)
+    if total == 0:
+        raise click.UsageError("the filters leave no run: with --matrix ofat, vary one factor at a time "
+                               "around the baseline, or use --matrix full")
     click.echo(f"suite {chosen.name}: {total} runs ({total // len(chosen.seeds)} entries x "
                f"{len(chosen.seeds)} seeds) on {torch_device}, {workers} worker(s)", err=True)
     done = 0
@@ -67,7 +105,8 @@ def run(run_all: bool, suite: str, suite_file: Path | None, out: Path, store: Pa
                    f"{record['status']}, {what} ({how}; {elapsed:.0f} s elapsed)", err=True)
         sys.stderr.flush()
 
-    records = run_specs(specs, str(data_root) if data_root else None, store, workers, force, progress)
+    records = run_specs(specs, str(data_root) if data_root else None, store, workers, force, progress,
+                        checkpoint_every)
     runs_path, summary_path, summary = write_tables(records, out)
     click.echo(format_summary(summary))
     click.echo(f"wrote {runs_path} and {summary_path} ({time.perf_counter() - started:.0f} s)", err=True)

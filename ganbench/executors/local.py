@@ -31,7 +31,8 @@ def _init_worker() -> None:
 
 
 def run_specs(specs: list[RunSpec], data_root: str | None, store_root: Path, workers: int,
-              force: bool = False, on_record: OnRecord | None = None) -> list[dict[str, Any]]:
+              force: bool = False, on_record: OnRecord | None = None,
+              checkpoint_every: int = 0) -> list[dict[str, Any]]:
     """Run every spec not already finished in the store; return all records in ``specs`` order.
 
     ``on_record(record, reused)`` is called as each record becomes available.
@@ -41,6 +42,8 @@ def run_specs(specs: list[RunSpec], data_root: str | None, store_root: Path, wor
     records: dict[str, dict[str, Any]] = {}
     pending: list[tuple[str, RunSpec]] = []
     for rid, spec in zip(ids, specs, strict=True):
+        if force:
+            store.checkpoint_path(rid).unlink(missing_ok=True)  # --force starts over
         found = None if force else store.lookup(rid)
         if found is not None:
             records[rid] = found
@@ -56,12 +59,13 @@ def run_specs(specs: list[RunSpec], data_root: str | None, store_root: Path, wor
 
     if workers <= 1 or len(pending) <= 1:
         for rid, spec in pending:
-            finish(rid, execute(spec, data_root, str(store_root)))
+            finish(rid, execute(spec, data_root, str(store_root), checkpoint_every))
     else:
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker) as pool:
             futures: dict[Future[dict[str, Any]], tuple[str, RunSpec]] = {
-                pool.submit(execute, spec, data_root, str(store_root)): (rid, spec) for rid, spec in pending
+                pool.submit(execute, spec, data_root, str(store_root), checkpoint_every): (rid, spec)
+                for rid, spec in pending
             }
             for future in as_completed(futures):
                 rid, spec = futures[future]

@@ -1,21 +1,21 @@
 """Suites are data: TOML files naming a dataset, a baseline, a budget and seeds.
 
-``expand`` turns a suite and the catalog into RunSpecs, one factor at a time around the baseline:
-the baseline entry, then each other registered architecture, loss and regularizer in its place.
+``expand`` turns a suite and the catalog into RunSpecs: one factor at a time around the baseline
+(the baseline entry, then each other registered architecture, loss and regularizer in its place),
+or the full matrix of every combination. ``select`` narrows the expansion with the CLI filters.
 """
 
 from __future__ import annotations
 
+import itertools
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import tomllib
-
 from ganbench.plugins import Catalog
 from ganbench.runspec import RunSpec
 
-SUITES_DIR = Path(__file__).parent
 FACTORS = (("architecture", "architectures"), ("loss", "losses"), ("regularizer", "regularizers"))
 
 
@@ -33,9 +33,9 @@ class Suite:
     latent_dim: int
     seeds: tuple[int, ...]
     baseline: dict[str, str]
-    budget: dict[str, int]
+    budget: dict[str, Any]
     optimizer: dict[str, float]
-    evaluation: dict[str, int]
+    evaluation: dict[str, Any]
     path: Path
 
 
@@ -45,22 +45,36 @@ _SCHEMA: dict[str, dict[str, type]] = {
     "optimizer": {"lr_generator": float, "lr_discriminator": float, "beta1": float, "beta2": float},
     "evaluation": {"fid_samples": int, "curve_points": int},
 }
+# Optional keys and their defaults (0 = off).
+_OPTIONAL: dict[str, dict[str, tuple[type, Any]]] = {
+    "budget": {"budget_seconds": (float, 0.0)},
+    "evaluation": {"eval_points": (int, 0), "curve_fid_samples": (int, 500)},
+}
 _TOP: dict[str, type] = {"name": str, "description": str, "dataset": str, "resolution": int, "channels": int,
                          "latent_dim": int}
 
 
-def _check(path: Path, where: str, table: dict[str, Any], schema: dict[str, type]) -> dict[str, Any]:
+def _value(path: Path, name: str, value: Any, kind: type, positive: bool) -> Any:
+    ok = isinstance(value, kind) or (kind is float and isinstance(value, int))
+    if not ok or isinstance(value, bool):
+        raise SuiteError(f"{path}: {name} must be {kind.__name__}, got {value!r}")
+    if kind in (int, float) and (value <= 0 if positive else value < 0):
+        raise SuiteError(f"{path}: {name} must be {'positive' if positive else 'non-negative'}, got {value!r}")
+    return kind(value)
+
+
+def _check(path: Path, where: str, table: dict[str, Any], schema: dict[str, type],
+           optional: dict[str, tuple[type, Any]] | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, kind in schema.items():
         if key not in table:
             raise SuiteError(f"{path}: missing {where}{key}")
-        value = table[key]
-        ok = isinstance(value, kind) or (kind is float and isinstance(value, int))
-        if not ok or isinstance(value, bool):
-            raise SuiteError(f"{path}: {where}{key} must be {kind.__name__}, got {value!r}")
-        if kind in (int, float) and value <= 0:
-            raise SuiteError(f"{path}: {where}{key} must be positive, got {value!r}")
-        out[key] = kind(value)
+        out[key] = _value(path, where + key, table[key], kind, positive=True)
+    for key, (kind, default) in (optional or {}).items():
+        out[key] = _value(path, where + key, table[key], kind, positive=False) if key in table else default
+    unknown = set(table) - set(out)
+    if where and unknown:
+        raise SuiteError(f"{path}: unknown key {where}{sorted(unknown)[0]}")
     return out
 
 
@@ -77,7 +91,7 @@ def load_suite_file(path: Path) -> Suite:
         table = data.get(name)
         if not isinstance(table, dict):
             raise SuiteError(f"{path}: missing [{name}] table")
-        tables[name] = _check(path, f"{name}.", table, schema)
+        tables[name] = _check(path, f"{name}.", table, schema, _OPTIONAL.get(name))
     seeds = data.get("seeds")
     if not isinstance(seeds, list) or not seeds or not all(type(s) is int and s >= 0 for s in seeds):
         raise SuiteError(f"{path}: seeds must be a non-empty list of non-negative integers")
@@ -86,33 +100,48 @@ def load_suite_file(path: Path) -> Suite:
     return Suite(seeds=tuple(seeds), path=path, **top, **tables)
 
 
-def builtin_suites() -> list[str]:
-    return sorted(p.stem for p in SUITES_DIR.glob("*.toml"))
-
-
-def load_suite(name: str) -> Suite:
-    path = SUITES_DIR / f"{name}.toml"
-    if not path.is_file():
-        raise SuiteError(f"unknown suite {name!r} (built-in: {', '.join(builtin_suites())}; "
+def load_suite(name: str, catalog: Catalog) -> Suite:
+    """A suite registered (by ganbench or a plugin) under ``name``."""
+    if name not in catalog.components["suites"]:
+        raise SuiteError(f"unknown suite {name!r} (registered: {', '.join(catalog.names('suites'))}; "
                          f"use --suite-file for your own)")
-    return load_suite_file(path)
+    return load_suite_file(catalog.spec("suites", name).path)
 
 
-def expand(suite: Suite, catalog: Catalog, device: str) -> list[RunSpec]:
-    """One factor at a time around the baseline over every registered component, on every seed."""
+MATRICES = ("ofat", "full")
+
+
+def expand(suite: Suite, catalog: Catalog, device: str, matrix: str = "ofat",
+           compute_dtype: str = "fp32") -> list[RunSpec]:
+    """Every entry of the suite on every seed: one factor at a time around the baseline (``ofat``),
+    or every combination of registered components (``full``)."""
     catalog.get("datasets", suite.dataset)
     for factor, kind in FACTORS:
         catalog.get(kind, suite.baseline[factor])
     entries = [dict(suite.baseline)]
-    for factor, kind in FACTORS:
-        for value in catalog.names(kind):
-            entry = {**suite.baseline, factor: value}
-            if entry not in entries:
-                entries.append(entry)
+    if matrix == "full":
+        entries += [dict(architecture=a, loss=loss, regularizer=r)
+                    for a, loss, r in itertools.product(*(catalog.names(kind) for _, kind in FACTORS))]
+    elif matrix == "ofat":
+        for factor, kind in FACTORS:
+            entries += [{**suite.baseline, factor: value} for value in catalog.names(kind)]
+    else:
+        raise SuiteError(f"unknown matrix {matrix!r} (choose from {', '.join(MATRICES)})")
+    unique = [entry for i, entry in enumerate(entries) if entry not in entries[:i]]
     return [
         RunSpec(suite=suite.name, dataset=suite.dataset, seed=seed, resolution=suite.resolution,
-                channels=suite.channels, latent_dim=suite.latent_dim, device=device,
+                channels=suite.channels, latent_dim=suite.latent_dim, device=device, compute_dtype=compute_dtype,
                 **entry, **suite.budget, **suite.optimizer, **suite.evaluation)  # type: ignore[arg-type]
-        for entry in entries
+        for entry in unique
         for seed in suite.seeds
     ]
+
+
+def select(specs: list[RunSpec], catalog: Catalog, architectures: tuple[str, ...] = (),
+           losses: tuple[str, ...] = (), regularizers: tuple[str, ...] = ()) -> list[RunSpec]:
+    """Keep the specs whose components are among those named (an empty filter keeps all)."""
+    wanted = {"architecture": architectures, "loss": losses, "regularizer": regularizers}
+    for (factor, kind) in FACTORS:
+        for name in wanted[factor]:
+            catalog.get(kind, name)
+    return [s for s in specs if all(not names or getattr(s, factor) in names for factor, names in wanted.items())]

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import torch
 from torch import Tensor, nn
 
 from ganbench.plugins import Catalog
 from ganbench.runspec import RunSpec
+from ganbench.training.checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from ganbench.training.seeding import seed_everything
 
 
@@ -24,9 +27,16 @@ class TrainResult:
     steps_done: int
     images_seen: int
     train_seconds: float
+    resumed_from: int = 0
     curve_step: list[int] = field(default_factory=list)
     curve_d_loss: list[float] = field(default_factory=list)
     curve_g_loss: list[float] = field(default_factory=list)
+    fid_curve_step: list[int] = field(default_factory=list)
+    fid_curve: list[float] = field(default_factory=list)
+
+
+Evaluate = Callable[[nn.Module], float]
+WEIGHT_LIMIT = 1e6  # a weight this large means the run has blown up, even if losses are finite
 
 
 def to_unit_range(images: Tensor) -> Tensor:
@@ -53,11 +63,31 @@ def prepare_images(images: Tensor, resolution: int, channels: int) -> Tensor:
     return images.contiguous()
 
 
-def train(spec: RunSpec, catalog: Catalog, data: Tensor, device: torch.device) -> TrainResult:
+def _exploded(*modules: nn.Module) -> str | None:
+    for name, module in (("generator", modules[0]), ("discriminator", modules[1])):
+        largest = max((float(p.detach().abs().max()) for p in module.parameters()), default=0.0)
+        if not math.isfinite(largest) or largest > WEIGHT_LIMIT:
+            return f"{name} weights exploded (max |w| = {largest:.3g})"
+    return None
+
+
+def eval_steps(spec: RunSpec) -> set[int]:
+    """``eval_points`` evenly spaced generator steps, the last one being the final step."""
+    k = spec.eval_points
+    return {round(i * spec.generator_steps / k) for i in range(1, k + 1)} if k > 0 else set()
+
+
+def train(spec: RunSpec, catalog: Catalog, data: Tensor, device: torch.device,
+          evaluate: Evaluate | None = None, checkpoint: Path | None = None,
+          checkpoint_every: int = 0) -> TrainResult:
     """Train ``spec`` on uint8 ``data`` (N, C, H, W at the spec's resolution).
 
     Batches and latents come from one seeded generator on the CPU, so the sequence of inputs is
-    the same on every device. A non-finite loss stops the run as ``diverged``.
+    the same on every device. A non-finite loss or exploding weights stop the run as ``diverged``.
+    With ``checkpoint``, state is saved every ``checkpoint_every`` steps and a run that finds a
+    checkpoint continues from it, giving the same result as an uninterrupted run.
+    ``evaluate(generator)`` gives the cheap FID of the training curve; it may not disturb the
+    training RNG streams (the global RNG is restored around it).
     """
     seed_everything(spec.seed, device)
     image_shape = (spec.channels, spec.resolution, spec.resolution)
@@ -73,6 +103,7 @@ def train(spec: RunSpec, catalog: Catalog, data: Tensor, device: torch.device) -
     opt_d = torch.optim.Adam(discriminator.parameters(), lr=spec.lr_discriminator, betas=betas)
     rng = torch.Generator().manual_seed(spec.seed)
     n, batch = data.shape[0], spec.batch_size
+    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=spec.compute_dtype == "bf16")
 
     def real_batch() -> Tensor:
         idx = torch.randint(n, (batch,), generator=rng)
@@ -83,31 +114,49 @@ def train(spec: RunSpec, catalog: Catalog, data: Tensor, device: torch.device) -
 
     uses_features = bool(getattr(loss, "uses_features", False))
     window = max(1, math.ceil(spec.generator_steps / max(1, spec.curve_points)))
+    evaluate_at = eval_steps(spec) if evaluate else set()
     result = TrainResult(generator, discriminator, generator, "completed", "", 0, 0, 0.0)
-    sum_d = sum_g = 0.0
-    start = time.perf_counter()
-    for step in range(1, spec.generator_steps + 1):
+    sums = [0.0, 0.0]  # D and G losses summed over the current curve window
+    first = 1
+    saved = load_checkpoint(checkpoint) if checkpoint else None
+    if saved is not None:
+        generator.load_state_dict(saved["generator"])
+        discriminator.load_state_dict(saved["discriminator"])
+        opt_g.load_state_dict(saved["opt_g"])
+        opt_d.load_state_dict(saved["opt_d"])
+        regularizer.load_state_dict(saved["regularizer"], generator)
+        rng.set_state(saved["batch_rng"])
+        set_rng_state(saved["rng"])
+        for key in ("steps_done", "images_seen", "train_seconds", "curve_step", "curve_d_loss", "curve_g_loss",
+                    "fid_curve_step", "fid_curve"):
+            setattr(result, key, saved["result"][key])
+        sums = list(saved["sums"])
+        first = result.resumed_from = result.steps_done + 1
+    start = time.perf_counter() - result.train_seconds
+    for step in range(first, spec.generator_steps + 1):
         regularizer.set_progress(step, spec.generator_steps)
         for _ in range(spec.d_steps_per_g_step):
-            with torch.no_grad():
+            with torch.no_grad(), autocast:
                 fake = generator(latents())
-            real, fake = regularizer.augment(real_batch()), regularizer.augment(fake)
-            real_logits, fake_logits = discriminator(real), discriminator(fake)
-            d_loss = loss.discriminator_loss(real_logits, fake_logits)
-            penalty = regularizer.discriminator_penalty(discriminator, real, fake, real_logits, fake_logits)
+            with autocast:
+                real, fake = regularizer.augment(real_batch()), regularizer.augment(fake)
+                real_logits, fake_logits = discriminator(real).float(), discriminator(fake).float()
+                d_loss = loss.discriminator_loss(real_logits, fake_logits)
+                penalty = regularizer.discriminator_penalty(discriminator, real, fake, real_logits, fake_logits)
             if penalty is not None:
-                d_loss = d_loss + penalty
+                d_loss = d_loss + penalty.float()
             opt_d.zero_grad(set_to_none=True)
             d_loss.backward()
             opt_d.step()
             result.images_seen += batch
-        fake = regularizer.augment(generator(latents()))
-        if uses_features:
-            with torch.no_grad():
-                real_features = discriminator.features(real)
-            g_loss = loss.feature_loss(discriminator.features(fake), real_features)
-        else:
-            g_loss = loss.generator_loss(discriminator(fake), real_logits.detach())
+        with autocast:
+            fake = regularizer.augment(generator(latents()))
+            if uses_features:
+                with torch.no_grad():
+                    real_features = discriminator.features(real).float()
+                g_loss = loss.feature_loss(discriminator.features(fake).float(), real_features)
+            else:
+                g_loss = loss.generator_loss(discriminator(fake).float(), real_logits.detach())
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         opt_g.step()
@@ -115,18 +164,40 @@ def train(spec: RunSpec, catalog: Catalog, data: Tensor, device: torch.device) -
         d_value, g_value = float(d_loss.detach()), float(g_loss.detach())
         result.steps_done = step
         if not (math.isfinite(d_value) and math.isfinite(g_value)):
-            result.status = "diverged"
             which = "discriminator" if not math.isfinite(d_value) else "generator"
-            result.reason = f"non-finite {which} loss at generator step {step}"
+            result.status, result.reason = "diverged", f"non-finite {which} loss at generator step {step}"
             break
-        sum_d += d_value
-        sum_g += g_value
+        exploded = _exploded(generator, discriminator) if step % 10 == 0 else None
+        if exploded:
+            result.status, result.reason = "diverged", f"{exploded} at generator step {step}"
+            break
+        sums[0] += d_value
+        sums[1] += g_value
         if step % window == 0 or step == spec.generator_steps:
             count = step - (result.curve_step[-1] if result.curve_step else 0)
             result.curve_step.append(step)
-            result.curve_d_loss.append(sum_d / count)
-            result.curve_g_loss.append(sum_g / count)
-            sum_d = sum_g = 0.0
+            result.curve_d_loss.append(sums[0] / count)
+            result.curve_g_loss.append(sums[1] / count)
+            sums = [0.0, 0.0]
+        if evaluate is not None and step in evaluate_at:
+            state = rng_state()
+            result.fid_curve_step.append(step)
+            result.fid_curve.append(evaluate(regularizer.eval_generator(generator)))
+            set_rng_state(state)
+            generator.train()
+        result.train_seconds = time.perf_counter() - start
+        if spec.budget_seconds and result.train_seconds >= spec.budget_seconds and step < spec.generator_steps:
+            result.reason = f"wall-clock budget of {spec.budget_seconds:g} s reached at generator step {step}"
+            break
+        if checkpoint and checkpoint_every and step % checkpoint_every == 0 and step < spec.generator_steps:
+            save_checkpoint(checkpoint, {
+                "generator": generator.state_dict(), "discriminator": discriminator.state_dict(),
+                "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(),
+                "regularizer": regularizer.state_dict(), "batch_rng": rng.get_state(), "rng": rng_state(),
+                "sums": sums, "result": {key: getattr(result, key) for key in (
+                    "steps_done", "images_seen", "train_seconds", "curve_step", "curve_d_loss", "curve_g_loss",
+                    "fid_curve_step", "fid_curve")},
+            })
     result.evaluated = regularizer.eval_generator(generator)
     result.train_seconds = time.perf_counter() - start
     return result

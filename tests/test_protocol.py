@@ -1,0 +1,188 @@
+"""The training protocol: identical records, resume after SIGKILL, divergence, eval curve, budgets."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import torch
+
+from ganbench import RegularizerSpec, plugins
+from ganbench.builtin.suites import SUITES_DIR
+from ganbench.execute import execute
+from ganbench.leaderboard import TIMING_COLUMNS
+from ganbench.plugins import Catalog
+from ganbench.runspec import run_id
+from ganbench.specs import Regularizer
+from ganbench.training.trainer import eval_steps, train
+from tests.conftest import write_plugin
+from tests.test_trainer import CPU, tiny_spec, weights
+
+TIMING_KEYS = {"wall_seconds", "train_seconds", "eval_seconds", "images_per_second"}
+
+
+def strip_timing(record: dict[str, object]) -> dict[str, object]:
+    return {k: v for k, v in record.items() if k not in TIMING_KEYS}
+
+
+def test_same_spec_gives_the_same_record(tmp_path: Path) -> None:
+    spec = tiny_spec(generator_steps=6, eval_points=2, curve_fid_samples=64, fid_samples=64)
+    first = execute(spec, None, str(tmp_path / "a"))
+    second = execute(spec, None, str(tmp_path / "b"))
+    assert first["status"] == "completed"
+    assert strip_timing(first) == strip_timing(second)
+    on_disk = json.loads((tmp_path / "a" / f"{first['run_id']}.json").read_text())
+    assert strip_timing(on_disk) == strip_timing(json.loads(json.dumps(first)))
+    assert not list((tmp_path / "a").glob("*.ckpt"))  # removed once the record is written
+
+
+def test_eval_curve_does_not_disturb_training(builtin_catalog: Catalog, real_train: torch.Tensor) -> None:
+    calls: list[int] = []
+
+    def fake_fid(generator: torch.nn.Module) -> float:
+        torch.randn(1000)  # consumes the global RNG, as a stochastic generator's noise would
+        calls.append(1)
+        return float(len(calls))
+
+    spec = tiny_spec(architecture="stylegan-lite", generator_steps=9, eval_points=3)
+    with_curve = train(spec, builtin_catalog, real_train, CPU, evaluate=fake_fid)
+    without = train(dataclasses.replace(spec, eval_points=0), builtin_catalog, real_train, CPU)
+    assert with_curve.fid_curve_step == [3, 6, 9] and with_curve.fid_curve == [1.0, 2.0, 3.0]
+    wa, wb = weights(with_curve.generator), weights(without.generator)
+    assert all(torch.equal(wa[k], wb[k]) for k in wa)
+    assert eval_steps(tiny_spec(generator_steps=10, eval_points=4)) == {2, 5, 8, 10}
+
+
+class Explode(Regularizer):
+    def after_generator_step(self, generator: torch.nn.Module) -> None:
+        with torch.no_grad():
+            for p in generator.parameters():
+                p.mul_(10.0)
+
+
+def test_exploding_weights_stop_the_run(builtin_catalog: Catalog, real_train: torch.Tensor) -> None:
+    catalog = dataclasses.replace(builtin_catalog, components={k: dict(v) for k, v in
+                                                                builtin_catalog.components.items()})
+    catalog.components["regularizers"]["explode"] = plugins.Registered(
+        RegularizerSpec("explode", "s", "r", Explode), plugins.PluginInfo("t", "t", "0"))
+    result = train(tiny_spec(regularizer="explode", generator_steps=40), catalog, real_train, CPU)
+    assert result.status == "diverged"
+    assert result.reason.startswith("generator weights exploded") and result.reason.endswith("step 10")
+
+
+def test_wall_clock_budget_stops_training(builtin_catalog: Catalog, real_train: torch.Tensor) -> None:
+    result = train(tiny_spec(generator_steps=100_000, budget_seconds=0.5), builtin_catalog, real_train, CPU)
+    assert result.status == "completed" and 0 < result.steps_done < 100_000
+    assert result.reason.startswith("wall-clock budget of 0.5 s reached at generator step")
+
+
+def test_checkpoint_resume_in_process_matches(builtin_catalog: Catalog, real_train: torch.Tensor,
+                                              tmp_path: Path) -> None:
+    """Regularizers with state of their own (EMA copy, LeCam anchors, spectral-norm vectors)."""
+    for reg in ("ema", "lecam", "spectral-norm"):
+        spec = tiny_spec(regularizer=reg, generator_steps=12)
+        whole = train(spec, builtin_catalog, real_train, CPU)
+        ckpt = tmp_path / f"{reg}.ckpt"
+        first = train(spec, builtin_catalog, real_train, CPU, checkpoint=ckpt, checkpoint_every=8)
+        assert first.steps_done == 12 and ckpt.exists()  # the step-8 state; execute() deletes it later
+        resumed = train(spec, builtin_catalog, real_train, CPU, checkpoint=ckpt, checkpoint_every=8)
+        assert resumed.resumed_from == 9
+        for a, b in ((whole.evaluated, resumed.evaluated), (whole.discriminator, resumed.discriminator)):
+            wa, wb = weights(a), weights(b)
+            assert all(torch.equal(wa[k], wb[k]) for k in wa), reg
+        assert whole.curve_d_loss == resumed.curve_d_loss and whole.curve_g_loss == resumed.curve_g_loss
+
+
+TINY = (SUITES_DIR / "smoke.toml").read_text().replace('name = "smoke"', 'name = "tiny"').replace(
+    "seeds = [0, 1]", "seeds = [0]").replace("fid_samples = 128", "fid_samples = 64")
+
+
+def ganbench(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "ganbench", *args], cwd=cwd, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                            env={**os.environ, "GANBENCH_LOAD_PLUGINS": "", **(env or {})})
+
+
+def test_sigkilled_run_resumes_to_the_same_record(tmp_path: Path) -> None:
+    suite = tmp_path / "tiny.toml"
+    suite.write_text(TINY.replace("generator_steps = 10", "generator_steps = 300"))
+    args = ("run", "--suite-file", str(suite), "--matrix", "full", "--arch", "dcgan", "--loss", "hinge",
+            "--reg", "none", "--workers", "1", "--checkpoint-every", "5")
+    (tmp_path / "killed").mkdir()
+    (tmp_path / "whole").mkdir()
+    proc = ganbench(*args, cwd=tmp_path / "killed")
+    store = tmp_path / "killed" / ".ganbench" / "runs"
+    deadline = time.monotonic() + 120
+    while not list(store.glob("*.ckpt")) and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    time.sleep(0.3)
+    assert proc.poll() is None, "the run ended before it could be killed"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert list(store.glob("*.ckpt")) and not list(store.glob("*.json"))
+    assert not (tmp_path / "killed" / "leaderboards").exists()
+    resumed = ganbench(*args, cwd=tmp_path / "killed")
+    whole = ganbench(*args, cwd=tmp_path / "whole")
+    assert resumed.wait() == 0 and whole.wait() == 0
+    record = json.loads(next(store.glob("*.json")).read_text())
+    assert record["resumed_from"] > 1 and record["steps_done"] == 300
+    csv = "leaderboards/tiny-fashion-mnist-runs.csv"
+    a = pd.read_csv(tmp_path / "killed" / csv).drop(columns=TIMING_COLUMNS)
+    b = pd.read_csv(tmp_path / "whole" / csv).drop(columns=TIMING_COLUMNS)
+    pd.testing.assert_frame_equal(a, b)
+
+
+NAN_PLUGIN = textwrap.dedent('''
+    from ganbench import LossSpec, hookimpl
+    from ganbench.builtin.losses import NonSaturatingLoss
+
+
+    class NanAtStep3(NonSaturatingLoss):
+        calls = 0
+
+        def generator_loss(self, fake_logits, real_logits):
+            self.calls += 1
+            loss = super().generator_loss(fake_logits, real_logits)
+            return loss * float("nan") if self.calls >= 3 else loss
+
+
+    @hookimpl
+    def register_losses(register):
+        register(LossSpec("nan-at-3", "NaN from the third generator step", "test", NanAtStep3))
+''')
+
+
+def test_plugin_loss_that_goes_nan_is_recorded_as_diverged(tmp_path: Path) -> None:
+    site = write_plugin(tmp_path / "site", "ganbench-nan", "ganbench_nan", NAN_PLUGIN)
+    suite = tmp_path / "tiny.toml"
+    suite.write_text(TINY)
+    proc = ganbench("run", "--suite-file", str(suite), "--loss", "nan-at-3", "--loss", "hinge",
+                    cwd=tmp_path, env={"PYTHONPATH": str(site), "GANBENCH_LOAD_PLUGINS": "ganbench_nan_ep"})
+    _, err = proc.communicate()
+    assert proc.returncode == 0, err
+    runs = pd.read_csv(tmp_path / "leaderboards" / "tiny-fashion-mnist-runs.csv").set_index("entry")
+    nan = runs.loc["dcgan/nan-at-3/none"]
+    assert nan["status"] == "diverged" and nan["steps_done"] == 3
+    assert nan["reason"] == "non-finite generator loss at generator step 3"
+    assert runs.loc["dcgan/hinge/none", "status"] == "completed"
+    summary = pd.read_csv(tmp_path / "leaderboards" / "tiny-fashion-mnist-summary.csv").set_index("entry")
+    assert summary.loc["dcgan/nan-at-3/none", "n_diverged"] == 1
+    assert summary.loc["dcgan/nan-at-3/none", "diverged_fraction"] == pytest.approx(1.0)
+
+
+def test_bf16_autocast_trains_and_is_its_own_protocol(builtin_catalog: Catalog, real_train: torch.Tensor) -> None:
+    fp32 = train(tiny_spec(), builtin_catalog, real_train, CPU)
+    bf16 = train(tiny_spec(compute_dtype="bf16"), builtin_catalog, real_train, CPU)
+    assert bf16.status == "completed" and all(math.isfinite(v) for v in bf16.curve_g_loss)
+    assert fp32.curve_g_loss != bf16.curve_g_loss
+    assert run_id(tiny_spec(), {}) != run_id(tiny_spec(compute_dtype="bf16"), {})
