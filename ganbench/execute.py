@@ -21,6 +21,7 @@ from ganbench import plugins
 from ganbench.metrics.fidelity import extractor_version, fidelity
 from ganbench.metrics.sharpness import sharpness
 from ganbench.plugins import Catalog
+from ganbench.progress import run_bar
 from ganbench.runspec import RunSpec, run_id
 from ganbench.specs import incompatibility
 from ganbench.store import RunStore, atomic_write_bytes
@@ -87,7 +88,8 @@ def auto_checkpoint_every(spec: RunSpec) -> int:
     return max(1, spec.generator_steps // 10)
 
 
-def execute(spec: RunSpec, data_root: str | None, store_root: str, checkpoint_every: int = 0) -> dict[str, Any]:
+def execute(spec: RunSpec, data_root: str | None, store_root: str, checkpoint_every: int = 0,
+            bars: bool = False) -> dict[str, Any]:
     """Train and score one run, write its record atomically, and return it.
 
     An exception inside the run becomes a ``failed`` record with the reason, so no seed is lost.
@@ -119,8 +121,9 @@ def execute(spec: RunSpec, data_root: str | None, store_root: str, checkpoint_ev
                             kid=False, prc=False)["fid"]
 
         checkpoint = store.checkpoint_path(rid)
-        result = train(spec, catalog(), data.train, device, evaluate=curve_fid, checkpoint=checkpoint,
-                       checkpoint_every=checkpoint_every or auto_checkpoint_every(spec))
+        with run_bar(bars, spec.generator_steps, f"{spec.entry} seed {spec.seed}") as on_step:
+            result = train(spec, catalog(), data.train, device, evaluate=curve_fid, checkpoint=checkpoint,
+                           checkpoint_every=checkpoint_every or auto_checkpoint_every(spec), on_step=on_step)
         record.update(status=result.status, reason=result.reason, steps_done=result.steps_done,
                       images_seen=result.images_seen, train_seconds=round(result.train_seconds, 3),
                       discriminator_steps=result.images_seen // spec.batch_size, resumed_from=result.resumed_from,

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import json
 import math
 import os
+import pty
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import textwrap
 import time
 from pathlib import Path
@@ -186,3 +190,34 @@ def test_bf16_autocast_trains_and_is_its_own_protocol(builtin_catalog: Catalog, 
     assert bf16.status == "completed" and all(math.isfinite(v) for v in bf16.curve_g_loss)
     assert fp32.curve_g_loss != bf16.curve_g_loss
     assert run_id(tiny_spec(), {}) != run_id(tiny_spec(compute_dtype="bf16"), {})
+
+
+def test_progress_bars_on_a_terminal_and_plain_lines_otherwise(tmp_path: Path) -> None:
+    suite = tmp_path / "tiny.toml"
+    suite.write_text(TINY.replace("generator_steps = 10", "generator_steps = 40"))
+    args = ["run", "--suite-file", str(suite), "--matrix", "full", "--arch", "mlp", "--loss", "hinge",
+            "--reg", "none", "--reg", "ema", "--workers", "2"]
+    leader, follower = pty.openpty()
+    # A 0x0 window (the pty default) makes tqdm draw empty bars; give it a real terminal's size.
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))
+    proc = subprocess.Popen([sys.executable, "-m", "ganbench", *args], cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=follower, env={**os.environ, "GANBENCH_LOAD_PLUGINS": ""})
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    assert proc.wait() == 0
+    terminal = b"".join(chunks).decode(errors="replace")
+    assert "suite tiny" in terminal and "2/2" in terminal and ("run/s" in terminal or "s/run" in terminal)
+    assert "mlp/hinge/none seed 0" in terminal and "step" in terminal  # a per-run bar
+    plain = subprocess.run([sys.executable, "-m", "ganbench", *args, "--force"], cwd=tmp_path,
+                           capture_output=True, text=True, env={**os.environ, "GANBENCH_LOAD_PLUGINS": ""})
+    assert plain.returncode == 0
+    assert "\r" not in plain.stderr and "step/s" not in plain.stderr
+    assert plain.stderr.count("] mlp/hinge/") == 2

@@ -14,6 +14,7 @@ import click
 from ganbench import plugins
 from ganbench.executors.local import default_workers, run_specs
 from ganbench.leaderboard import format_summary, write_tables
+from ganbench.progress import suite_bar
 from ganbench.suites import MATRICES, expand, load_suite, load_suite_file, select
 from ganbench.training.seeding import resolve_device
 
@@ -94,6 +95,9 @@ def run(run_all: bool, suite: str, suite_file: Path | None, out: Path, store: Pa
     done = 0
     started = time.perf_counter()
 
+    bars = sys.stderr.isatty()
+    bar = suite_bar(bars, total, f"suite {chosen.name}")
+
     def progress(record: dict[str, Any], reused: bool) -> None:
         nonlocal done
         done += 1
@@ -101,12 +105,21 @@ def run(run_all: bool, suite: str, suite_file: Path | None, out: Path, store: Pa
         what = f"fid {fid:.2f}" if fid is not None else record.get("reason", "")
         how = "reused" if reused else f"{record.get('wall_seconds', 0):.0f} s"
         elapsed = time.perf_counter() - started
-        click.echo(f"[{done}/{total}] {record['entry']} seed {record['spec']['seed']}: "
-                   f"{record['status']}, {what} ({how}; {elapsed:.0f} s elapsed)", err=True)
-        sys.stderr.flush()
+        line = (f"[{done}/{total}] {record['entry']} seed {record['spec']['seed']}: "
+                f"{record['status']}, {what} ({how}; {elapsed:.0f} s elapsed)")
+        if bar is None:
+            click.echo(line, err=True)
+            sys.stderr.flush()
+        else:
+            bar.write(line, file=sys.stderr)
+            bar.update(1)
 
-    records = run_specs(specs, str(data_root) if data_root else None, store, workers, force, progress,
-                        checkpoint_every)
+    try:
+        records = run_specs(specs, str(data_root) if data_root else None, store, workers, force, progress,
+                            checkpoint_every, bars)
+    finally:
+        if bar is not None:
+            bar.close()
     runs_path, summary_path, summary = write_tables(records, out)
     click.echo(format_summary(summary))
     click.echo(f"wrote {runs_path} and {summary_path} ({time.perf_counter() - started:.0f} s)", err=True)

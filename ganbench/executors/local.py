@@ -15,6 +15,7 @@ from typing import Any
 
 import torch
 
+from ganbench import progress
 from ganbench.execute import context, execute
 from ganbench.runspec import RunSpec, run_id
 from ganbench.store import RunStore
@@ -26,13 +27,14 @@ def default_workers() -> int:
     return max(1, min(len(os.sched_getaffinity(0)), 8))
 
 
-def _init_worker() -> None:
+def _init_worker(counter: Any) -> None:
     torch.set_num_threads(1)
+    progress.claim_position(counter)
 
 
 def run_specs(specs: list[RunSpec], data_root: str | None, store_root: Path, workers: int,
               force: bool = False, on_record: OnRecord | None = None,
-              checkpoint_every: int = 0) -> list[dict[str, Any]]:
+              checkpoint_every: int = 0, bars: bool = False) -> list[dict[str, Any]]:
     """Run every spec not already finished in the store; return all records in ``specs`` order.
 
     ``on_record(record, reused)`` is called as each record becomes available.
@@ -59,12 +61,14 @@ def run_specs(specs: list[RunSpec], data_root: str | None, store_root: Path, wor
 
     if workers <= 1 or len(pending) <= 1:
         for rid, spec in pending:
-            finish(rid, execute(spec, data_root, str(store_root), checkpoint_every))
+            finish(rid, execute(spec, data_root, str(store_root), checkpoint_every, bars))
     else:
         ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker) as pool:
+        counter = ctx.Value("i", 0)
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
+                                 initargs=(counter,)) as pool:
             futures: dict[Future[dict[str, Any]], tuple[str, RunSpec]] = {
-                pool.submit(execute, spec, data_root, str(store_root), checkpoint_every): (rid, spec)
+                pool.submit(execute, spec, data_root, str(store_root), checkpoint_every, bars): (rid, spec)
                 for rid, spec in pending
             }
             for future in as_completed(futures):

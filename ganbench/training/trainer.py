@@ -79,7 +79,7 @@ def eval_steps(spec: RunSpec) -> set[int]:
 
 def train(spec: RunSpec, catalog: Catalog, data: Tensor, device: torch.device,
           evaluate: Evaluate | None = None, checkpoint: Path | None = None,
-          checkpoint_every: int = 0) -> TrainResult:
+          checkpoint_every: int = 0, on_step: Callable[[int], None] | None = None) -> TrainResult:
     """Train ``spec`` on uint8 ``data`` (N, C, H, W at the spec's resolution).
 
     Batches and latents come from one seeded generator on the CPU, so the sequence of inputs is
@@ -186,6 +186,8 @@ def train(spec: RunSpec, catalog: Catalog, data: Tensor, device: torch.device,
             set_rng_state(state)
             generator.train()
         result.train_seconds = time.perf_counter() - start
+        if on_step is not None:
+            on_step(step)
         if spec.budget_seconds and result.train_seconds >= spec.budget_seconds and step < spec.generator_steps:
             result.reason = f"wall-clock budget of {spec.budget_seconds:g} s reached at generator step {step}"
             break
