@@ -22,7 +22,9 @@ def upsamplings(size: int) -> int:
 
 
 def default_width(image_shape: ImageShape) -> int:
-    # Radford et al. use 128 at 64 px; narrower nets suit 28-32 px and a CPU budget.
+    """Base channel count of the built-in conv nets: 32 up to 32 px, 64 from 64 px.
+
+    Radford et al. use 128 at 64 px; narrower nets suit 28-32 px and a CPU budget."""
     return 64 if image_shape[1] >= 64 else 32
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ganbench.builtin.architectures.dcgan import BASE, upsamplings
+from ganbench.builtin.architectures.dcgan import BASE, default_width, upsamplings
 from ganbench.hookspecs import Register, hookimpl
 from ganbench.specs import ArchitectureSpec, ImageShape
 
@@ -84,7 +84,7 @@ class ResnetDiscriminator(nn.Module):
 
 def build(image_shape: ImageShape, latent_dim: int) -> tuple[nn.Module, nn.Module]:
     # Miyato et al. use 256 (G) / 128 (D) channels at 32 px; a quarter of that suits a CPU budget.
-    width = 64 if image_shape[1] >= 64 else 32
+    width = default_width(image_shape)
     return ResnetGenerator(image_shape, latent_dim, width), ResnetDiscriminator(image_shape, width)
 
 

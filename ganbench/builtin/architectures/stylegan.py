@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ganbench.builtin.architectures.dcgan import BASE, upsamplings
+from ganbench.builtin.architectures.dcgan import BASE, default_width, upsamplings
 from ganbench.builtin.architectures.resnet import ResnetDiscriminator
 from ganbench.hookspecs import Register, hookimpl
 from ganbench.specs import ArchitectureSpec, ImageShape
@@ -94,7 +94,7 @@ class StyleGenerator(nn.Module):
 
 
 def build(image_shape: ImageShape, latent_dim: int) -> tuple[nn.Module, nn.Module]:
-    width = 64 if image_shape[1] >= 64 else 32
+    width = default_width(image_shape)
     return StyleGenerator(image_shape, latent_dim, width), ResnetDiscriminator(image_shape, width)
 
 
