@@ -91,7 +91,7 @@ def test_ema_arithmetic() -> None:
     # Warm-up: b_2 = min(0.9, 3/12) = 0.25 -> 0.25 * 1 + 0.75 * 2 = 1.75;
     # b_3 = min(0.9, 4/13) -> 4/13 * 1.75 + 9/13 * 4.
     assert float(averaged.weight) == pytest.approx(4 / 13 * 1.75 + 9 / 13 * 4)
-    assert float(g.weight) == 4.0
+    assert float(g.weight.detach()) == 4.0
     # Past the warm-up the decay is beta itself.
     ema.updates = 1000
     assert ema.decay() == 0.9
