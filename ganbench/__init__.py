@@ -5,6 +5,7 @@ from __future__ import annotations
 from ganbench.hookspecs import hookimpl
 from ganbench.specs import (
     ArchitectureSpec,
+    DataRequest,
     DatasetSpec,
     ImageData,
     LossSpec,
@@ -17,6 +18,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ArchitectureSpec",
+    "DataRequest",
     "DatasetSpec",
     "ImageData",
     "LossSpec",

@@ -23,7 +23,7 @@ from ganbench.metrics.sharpness import sharpness
 from ganbench.plugins import Catalog
 from ganbench.progress import run_bar
 from ganbench.runspec import RunSpec, run_id
-from ganbench.specs import incompatibility
+from ganbench.specs import DataRequest, incompatibility
 from ganbench.store import RunStore, atomic_write_bytes
 from ganbench.training.trainer import prepare_images, sample, train
 
@@ -49,7 +49,8 @@ def catalog() -> Catalog:
 def dataset_splits(name: str, data_root: str | None, resolution: int, channels: int) -> DatasetSplits:
     spec = catalog().spec("datasets", name)
     root = Path(data_root) if data_root else None
-    train_data, reference = spec.load("train", root), spec.load("reference", root)
+    train_data, reference = (spec.load(DataRequest(split, root, resolution, channels))
+                             for split in ("train", "reference"))
     train_images = prepare_images(train_data.images, resolution, channels)
     reference_images = prepare_images(reference.images, resolution, channels)
     digest = hashlib.sha256()

@@ -124,18 +124,32 @@ class RegularizerSpec:
 
 
 @dataclass(frozen=True)
-class DatasetSpec:
-    """A dataset: ``load(split, data_root)`` returns the ``train`` or ``reference`` split.
+class DataRequest:
+    """What a run asks of a dataset: the ``train`` or ``reference`` split, where the user keeps data
+    (``None``: the dataset's own defaults), and the suite's image side and channel count. A loader may
+    return another size; the host resizes."""
 
-    ``feature_extractor`` names the torch-fidelity feature extractor used for its FID.
+    split: str
+    data_root: Path | None = None
+    resolution: int = 28
+    channels: int = 1
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """A dataset: ``load(DataRequest)`` returns one split as uint8 images.
+
+    ``feature_extractor`` names the torch-fidelity feature extractor used for its FID; ``image_shape``
+    is the native shape; ``kind`` is ``images`` (or ``points`` for 2-D toy data).
     """
 
     name: str
     summary: str
     reference: str
-    load: Callable[[str, Path | None], ImageData]
+    load: Callable[[DataRequest], ImageData]
     feature_extractor: str
     image_shape: ImageShape
+    kind: str = "images"
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,7 @@ def test_bundled_subset_is_split_disjointly(monkeypatch: pytest.MonkeyPatch, tmp
 
 
 def test_explicit_data_root_must_hold_the_files(tmp_path: Path) -> None:
-    with pytest.raises(DataError, match=f"{tmp_path}: no Fashion-MNIST IDX files"):
+    with pytest.raises(DataError, match=f"{tmp_path}: no fashion-mnist IDX files"):
         load_split("train", tmp_path)
 
 

@@ -80,7 +80,7 @@ def test_rerun_reuses_and_forced_rerun_is_identical(
     (["run", "--all", "--dataset", "cifar99"], "unknown dataset 'cifar99'"),
     (["run", "--all", "--suite", "nope"], "unknown suite 'nope'"),
     (["run", "--all", "--suite-file", "missing.toml"], "missing.toml: no such suite file"),
-    (["run", "--all", "--data-root", "/nonexistent/fm"], "/nonexistent/fm: no Fashion-MNIST IDX files"),
+    (["run", "--all", "--data-root", "/nonexistent/fm"], "/nonexistent/fm: no fashion-mnist IDX files"),
     (["run", "--all", "--device", "tpu"], "'tpu' is not one of"),
 ])
 def test_user_errors_are_one_line(tmp_path: Path, args: list[str], message: str) -> None:

@@ -1,17 +1,34 @@
-"""Built-in datasets."""
+"""Built-in datasets. None downloads anything: data comes from the package or a local folder."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from ganbench.data.fashion_mnist import load_split
+from ganbench.data import cifar10, fashion_mnist, shapes
 from ganbench.hookspecs import Register, hookimpl
-from ganbench.specs import DatasetSpec, ImageData
+from ganbench.specs import DataRequest, DatasetSpec, ImageData
+
+# Until per-dataset extractors exist (issue 6), every dataset is scored in the Fashion-MNIST CNN's
+# feature space; its FIDs compare entries on one dataset, not datasets with each other.
+EXTRACTOR = "fashion-mnist-cnn"
 
 
-def load_fashion_mnist(split: str, data_root: Path | None) -> ImageData:
-    part = load_split(split, data_root)
+def load_fashion_mnist(request: DataRequest) -> ImageData:
+    part = fashion_mnist.load_split(request.split, request.data_root)
     return ImageData(part.images, part.source)
+
+
+def load_mnist(request: DataRequest) -> ImageData:
+    part = fashion_mnist.load_mnist_split(request.split, request.data_root)
+    return ImageData(part.images, part.source)
+
+
+def load_cifar10(request: DataRequest) -> ImageData:
+    part = cifar10.load_split(request.split, request.data_root)
+    return ImageData(part.images, part.source)
+
+
+def load_shapes(request: DataRequest) -> ImageData:
+    images = shapes.load_split(request.split, request.resolution, request.channels)
+    return ImageData(images, f"procedural:shapes[{request.split}, seed {shapes.SEEDS[request.split]}]")
 
 
 @hookimpl
@@ -20,7 +37,23 @@ def register_datasets(register: Register) -> None:
         name="fashion-mnist",
         summary="Zalando's 28x28 grayscale clothing images, 10 classes (bundled 10k subset offline)",
         reference="Xiao, Rasul & Vollgraf 2017, Fashion-MNIST, arXiv:1708.07747",
-        load=load_fashion_mnist,
-        feature_extractor="fashion-mnist-cnn",
-        image_shape=(1, 28, 28),
+        load=load_fashion_mnist, feature_extractor=EXTRACTOR, image_shape=(1, 28, 28),
+    ))
+    register(DatasetSpec(
+        name="mnist",
+        summary="28x28 grayscale handwritten digits, from a local folder of IDX files",
+        reference="LeCun et al. 1998, Gradient-based learning applied to document recognition, Proc. IEEE",
+        load=load_mnist, feature_extractor=EXTRACTOR, image_shape=(1, 28, 28),
+    ))
+    register(DatasetSpec(
+        name="cifar10",
+        summary="32x32 colour images, 10 classes, from a local cifar-10-batches-py folder",
+        reference="Krizhevsky 2009, Learning Multiple Layers of Features from Tiny Images, tech. report",
+        load=load_cifar10, feature_extractor=EXTRACTOR, image_shape=(3, 32, 32),
+    ))
+    register(DatasetSpec(
+        name="shapes",
+        summary="Procedural crisp-edged polygons, discs, stripes, checkers and strokes (blur shows plainly)",
+        reference="ganbench",
+        load=load_shapes, feature_extractor=EXTRACTOR, image_shape=(1, 28, 28),
     ))

@@ -54,6 +54,9 @@ def prepare_images(images: Tensor, resolution: int, channels: int) -> Tensor:
     if images.shape[1] != channels:
         if channels == 3 and images.shape[1] == 1:
             images = images.expand(-1, 3, -1, -1)
+        elif channels == 1 and images.shape[1] == 3:
+            luma = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
+            images = (images.float() * luma).sum(1, keepdim=True).round().clamp(0, 255).to(torch.uint8)
         else:
             raise ValueError(f"cannot turn {images.shape[1]}-channel images into {channels} channels")
     if images.shape[-1] != resolution or images.shape[-2] != resolution:

@@ -1,0 +1,84 @@
+"""`shapes`: procedural images with crisp, aliased edges (polygons, discs, stripes, checker patches,
+text-like strokes) at any size and channel count, deterministic from a seed.
+
+Every edge is a hard step, so real images carry plenty of high-frequency power and any blur in a
+generator's samples shows plainly in the spectrum. The train split is a large fixed sample (the
+trainer takes tensors); the reference split is a disjoint fixed sample.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import torch
+from torch import Tensor
+
+TRAIN_COUNT, REFERENCE_COUNT = 16_000, 10_000
+SEEDS = {"train": 0, "reference": 1_000_003}
+KINDS = ("polygon", "disc", "stripes", "checker", "strokes")
+
+
+def _convex_polygon(rng: np.random.Generator, x: np.ndarray, y: np.ndarray, size: int) -> np.ndarray:
+    cx, cy = rng.uniform(0.3, 0.7, 2) * size
+    radius = rng.uniform(0.15, 0.35) * size
+    angles = np.sort(rng.uniform(0, 2 * np.pi, rng.integers(3, 7)))
+    px, py = cx + radius * np.cos(angles), cy + radius * np.sin(angles)
+    inside = np.ones_like(x, dtype=bool)
+    for i in range(len(px)):
+        j = (i + 1) % len(px)
+        inside &= (px[j] - px[i]) * (y - py[i]) - (py[j] - py[i]) * (x - px[i]) >= 0
+    return inside
+
+
+def _patch(rng: np.random.Generator, x: np.ndarray, y: np.ndarray, size: int) -> np.ndarray:
+    x0, y0 = rng.uniform(0, 0.5, 2) * size
+    w, h = rng.uniform(0.3, 0.5, 2) * size
+    return (x >= x0) & (x < x0 + w) & (y >= y0) & (y < y0 + h)
+
+
+def _strokes(rng: np.random.Generator, x: np.ndarray, y: np.ndarray, size: int) -> np.ndarray:
+    points = rng.uniform(0.15, 0.85, (rng.integers(3, 5), 2)) * size
+    half_width = rng.choice([0.6, 0.9]) * max(1.0, size / 28)
+    mask = np.zeros_like(x, dtype=bool)
+    for (ax, ay), (bx, by) in itertools.pairwise(points):
+        dx, dy = bx - ax, by - ay
+        t = np.clip(((x - ax) * dx + (y - ay) * dy) / max(dx * dx + dy * dy, 1e-9), 0, 1)
+        mask |= (x - ax - t * dx) ** 2 + (y - ay - t * dy) ** 2 <= half_width**2
+    return mask
+
+
+def _mask(kind: str, rng: np.random.Generator, x: np.ndarray, y: np.ndarray, size: int) -> np.ndarray:
+    if kind == "polygon":
+        return _convex_polygon(rng, x, y, size)
+    if kind == "disc":
+        cx, cy = rng.uniform(0.25, 0.75, 2) * size
+        return (x - cx) ** 2 + (y - cy) ** 2 <= (rng.uniform(0.1, 0.3) * size) ** 2
+    if kind == "strokes":
+        return _strokes(rng, x, y, size)
+    period = int(rng.integers(1, 3)) * max(1, size // 28) + 1
+    cells = (x // period) % 2 == 0 if kind == "stripes" else ((x // period) + (y // period)) % 2 == 0
+    if kind == "stripes" and rng.random() < 0.5:
+        cells = (y // period) % 2 == 0
+    return _patch(rng, x, y, size) & cells
+
+
+def render(count: int, size: int, channels: int, seed: int) -> Tensor:
+    """``count`` uint8 images (count, channels, size, size): a dark background and 1-3 bright shapes."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:size, 0:size].astype(np.float64) + 0.5
+    out = np.empty((count, channels, size, size), dtype=np.uint8)
+    for i in range(count):
+        image = np.empty((channels, size, size), dtype=np.uint8)
+        image[:] = rng.integers(0, 60, (channels, 1, 1))
+        for _ in range(rng.integers(1, 4)):
+            mask = _mask(KINDS[rng.integers(len(KINDS))], rng, x, y, size)
+            image[:, mask] = rng.integers(140, 256, (channels, 1))
+        out[i] = image
+    return torch.from_numpy(out)
+
+
+def load_split(split: str, size: int, channels: int) -> Tensor:
+    if split not in SEEDS:
+        raise ValueError(f"unknown split {split!r}")
+    return render(TRAIN_COUNT if split == "train" else REFERENCE_COUNT, size, channels, SEEDS[split])
