@@ -104,11 +104,12 @@ def test_shapes_are_deterministic_crisp_and_sized(builtin_catalog: Catalog, real
     assert high_frequency_fraction(gray[:1000]) > 1.5 * high_frequency_fraction(real_reference[:1000])
 
 
-@pytest.mark.parametrize("dataset", ["mnist", "cifar10", "shapes"])
+@pytest.mark.parametrize("dataset", ["mnist", "cifar10", "shapes", "image-folder"])
 def test_each_dataset_runs_a_smoke_suite(dataset: str, tmp_path: Path) -> None:
     data = tmp_path / "data"
     mnist_folder(data / "mnist")
     cifar_folder(data, per_batch=80)
+    image_tree(data / "images", count=100)  # image-folder searches GANBENCH_DATA; the rest are no images
     suite = tmp_path / "tiny.toml"
     suite.write_text((SUITES_DIR / "smoke.toml").read_text().replace('name = "smoke"', 'name = "tiny"')
                      .replace("fid_samples = 128", "fid_samples = 64"))
@@ -119,3 +120,43 @@ def test_each_dataset_runs_a_smoke_suite(dataset: str, tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     runs = pd.read_csv(tmp_path / "leaderboards" / f"tiny-{dataset}-runs.csv")
     assert list(runs["status"]) == ["completed"] and runs["fid"].notna().all()
+
+
+def image_tree(root: Path, count: int = 10, mode: str = "RGB") -> Path:
+    from PIL import Image
+
+    rng = np.random.default_rng(1)
+    for i in range(count):
+        sub = root / f"part{i % 2}"
+        sub.mkdir(parents=True, exist_ok=True)
+        shape = (30 + i, 40) if mode == "L" else (30 + i, 40, 3)
+        Image.fromarray(rng.integers(0, 256, shape, dtype=np.uint8), mode).save(
+            sub / f"img{i}.{'png' if i % 3 else 'jpg'}")
+    return root
+
+
+def test_image_folder_crops_resizes_and_splits(builtin_catalog: Catalog, tmp_path: Path) -> None:
+    root = image_tree(tmp_path / "imgs")
+    train = load(builtin_catalog, "image-folder", "train", root, 32, 3)
+    reference = load(builtin_catalog, "image-folder", "reference", root, 32, 3)
+    assert train.shape == (8, 3, 32, 32) and reference.shape == (2, 3, 32, 32) and train.dtype == torch.uint8
+    assert load(builtin_catalog, "image-folder", "train", root, 28, 1).shape == (8, 1, 28, 28)
+    assert torch.equal(train, load(builtin_catalog, "image-folder", "train", root, 32, 3))
+
+
+def test_image_folder_bad_input(builtin_catalog: Catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GANBENCH_DATA", raising=False)
+    with pytest.raises(DataError, match="image-folder: no folder given; pass --data-root"):
+        load(builtin_catalog, "image-folder", "train")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DataError, match=f"{tmp_path / 'empty'}: no PNG or JPEG images"):
+        load(builtin_catalog, "image-folder", "train", tmp_path / "empty")
+    root = image_tree(tmp_path / "broken")
+    (root / "part0" / "zz.png").write_bytes(b"not a png at all")
+    with pytest.raises(DataError, match=f"{root / 'part0' / 'zz.png'}: unreadable image"):
+        for split in ("train", "reference"):  # as a run does; the file lands in one of them
+            load(builtin_catalog, "image-folder", split, root)
+    mixed = image_tree(tmp_path / "mixed", count=10)
+    image_tree(mixed / "gray", count=10, mode="L")
+    with pytest.raises(DataError, match="mixed grayscale and colour images"):
+        load(builtin_catalog, "image-folder", "train", mixed)

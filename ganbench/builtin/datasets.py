@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ganbench.data import cifar10, fashion_mnist, shapes
+from ganbench.data import cifar10, fashion_mnist, image_folder, shapes
 from ganbench.hookspecs import Register, hookimpl
 from ganbench.specs import DataRequest, DatasetSpec, ImageData
 
@@ -24,6 +24,12 @@ def load_mnist(request: DataRequest) -> ImageData:
 def load_cifar10(request: DataRequest) -> ImageData:
     part = cifar10.load_split(request.split, request.data_root)
     return ImageData(part.images, part.source)
+
+
+def load_image_folder(request: DataRequest) -> ImageData:
+    images, source = image_folder.load_split(request.split, request.data_root, request.resolution,
+                                             request.channels)
+    return ImageData(images, source)
 
 
 def load_shapes(request: DataRequest) -> ImageData:
@@ -50,6 +56,12 @@ def register_datasets(register: Register) -> None:
         summary="32x32 colour images, 10 classes, from a local cifar-10-batches-py folder",
         reference="Krizhevsky 2009, Learning Multiple Layers of Features from Tiny Images, tech. report",
         load=load_cifar10, feature_extractor=EXTRACTOR, image_shape=(3, 32, 32),
+    ))
+    register(DatasetSpec(
+        name="image-folder",
+        summary="Your PNG/JPEG images (recursive), centre-cropped and resized; --data-root names the folder",
+        reference="ganbench",
+        load=load_image_folder, feature_extractor=EXTRACTOR, image_shape=(3, 32, 32),
     ))
     register(DatasetSpec(
         name="shapes",
