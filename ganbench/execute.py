@@ -19,6 +19,7 @@ from torchvision.utils import save_image
 import ganbench
 from ganbench import plugins
 from ganbench.metrics.fidelity import extractor_version, fidelity
+from ganbench.metrics.modes import coverage
 from ganbench.metrics.sharpness import sharpness
 from ganbench.plugins import Catalog
 from ganbench.progress import run_bar
@@ -145,6 +146,10 @@ def execute(spec: RunSpec, data_root: str | None, store_root: str, checkpoint_ev
             real = data.reference[: spec.fid_samples]
             metrics = fidelity(fake, real, data.feature_extractor, cuda=device.type == "cuda")
             metrics["sharpness"] = sharpness(fake, real)
+            dataset = catalog().spec("datasets", spec.dataset)
+            # Modes are defined on the dataset's own channels; a grayscale run of RGB data has none.
+            if dataset.modes is not None and spec.channels == dataset.image_shape[0]:
+                metrics.update(coverage(dataset.modes(fake), dataset.n_modes))
             record["metrics"] = metrics
             record["reference_samples"] = int(real.shape[0])
             record["eval_seconds"] = round(time.perf_counter() - eval_start, 3)

@@ -20,7 +20,7 @@ SPEC_COLUMNS = ["architecture", "loss", "regularizer", "seed", "generator_steps"
                 "d_steps_per_g_step", "resolution", "channels", "latent_dim", "lr_generator",
                 "lr_discriminator", "beta1", "beta2", "fid_samples", "device", "compute_dtype", "budget_seconds",
                 "eval_points", "curve_fid_samples"]
-METRIC_COLUMNS = ["fid", "kid", "kid_std", "precision", "recall", "sharpness"]
+METRIC_COLUMNS = ["fid", "kid", "kid_std", "precision", "recall", "sharpness", "modes_covered", "mode_kl"]
 TIMING_COLUMNS = ["wall_seconds", "train_seconds", "eval_seconds", "images_per_second"]
 # Columns that must agree for runs to be aggregated into one summary row.
 PROTOCOL_COLUMNS = ["suite", "dataset", "dataset_source", "dataset_sha256", "generator_steps", "batch_size",
@@ -78,7 +78,7 @@ def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
                    n_skipped=int((group["status"] == "skipped").sum()))
         row.update(fid_mean=fid.mean(), fid_std=fid.std(ddof=1), fid_ci95=_ci95(fid),
                    fid_min=fid.min(), fid_max=fid.max())
-        for col in ("kid", "precision", "recall", "sharpness"):
+        for col in ("kid", "precision", "recall", "sharpness", "modes_covered", "mode_kl"):
             row[f"{col}_mean"] = done[col].mean()
         row["sharpness_std"] = done["sharpness"].std(ddof=1)
         row["stability_fid_cv"] = row["fid_std"] / row["fid_mean"] if row["fid_mean"] else math.nan

@@ -140,7 +140,8 @@ class DatasetSpec:
     """A dataset: ``load(DataRequest)`` returns one split as uint8 images.
 
     ``feature_extractor`` names the torch-fidelity feature extractor used for its FID; ``image_shape``
-    is the native shape; ``kind`` is ``images`` (or ``points`` for 2-D toy data).
+    is the native shape; ``kind`` is ``images`` (or ``points`` for 2-D toy data). Datasets with known
+    modes give ``modes(images) -> mode ids`` and ``n_modes``; runs then report mode coverage.
     """
 
     name: str
@@ -150,6 +151,8 @@ class DatasetSpec:
     feature_extractor: str
     image_shape: ImageShape
     kind: str = "images"
+    modes: Callable[[Tensor], Tensor] | None = None
+    n_modes: int = 0
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from ganbench.data import cifar10, fashion_mnist, image_folder, shapes
+from ganbench.data import cifar10, fashion_mnist, image_folder, shapes, stacked
 from ganbench.hookspecs import Register, hookimpl
+from ganbench.metrics.modes import STACKED_MODES, stacked_modes
 from ganbench.specs import DataRequest, DatasetSpec, ImageData
 
 # Until per-dataset extractors exist (issue 6), every dataset is scored in the Fashion-MNIST CNN's
@@ -29,6 +30,11 @@ def load_cifar10(request: DataRequest) -> ImageData:
 def load_image_folder(request: DataRequest) -> ImageData:
     images, source = image_folder.load_split(request.split, request.data_root, request.resolution,
                                              request.channels)
+    return ImageData(images, source)
+
+
+def load_stacked(request: DataRequest) -> ImageData:
+    images, _, source = stacked.load_split(request.split, request.data_root)
     return ImageData(images, source)
 
 
@@ -62,6 +68,13 @@ def register_datasets(register: Register) -> None:
         summary="Your PNG/JPEG images (recursive), centre-cropped and resized; --data-root names the folder",
         reference="ganbench",
         load=load_image_folder, feature_extractor=EXTRACTOR, image_shape=(3, 32, 32),
+    ))
+    register(DatasetSpec(
+        name="stacked-fashion-mnist",
+        summary="Three Fashion-MNIST images as RGB channels: 1,000 modes, counted by the shipped classifier",
+        reference="Metz et al. 2017, Unrolled GANs, ICLR (Stacked MNIST); Lin et al. 2018, PacGAN, NeurIPS",
+        load=load_stacked, feature_extractor=EXTRACTOR, image_shape=(3, 28, 28),
+        modes=stacked_modes, n_modes=STACKED_MODES,
     ))
     register(DatasetSpec(
         name="shapes",
