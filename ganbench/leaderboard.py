@@ -121,4 +121,7 @@ def format_summary(summary: pd.DataFrame) -> str:
         "sharpness": [pm(m, s, 3) for m, s in zip(summary["sharpness_mean"], summary["sharpness_std"],
                                                   strict=True)],
     })
+    if summary["modes_covered_mean"].notna().any():  # datasets with known modes
+        view["modes"] = summary["modes_covered_mean"].map(lambda v: "-" if math.isnan(v) else f"{v:.0f}")
+        view["mode KL"] = summary["mode_kl_mean"].map(lambda v: "-" if math.isnan(v) else f"{v:.2f}")
     return view.to_string(index=False)
