@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 from ganbench.data import cifar10, fashion_mnist, image_folder, shapes, stacked
+from ganbench.data.fashion_mnist import Split
 from ganbench.hookspecs import Register, hookimpl
 from ganbench.metrics.modes import STACKED_MODES, stacked_modes
 from ganbench.specs import DataRequest, DatasetSpec, ImageData
@@ -12,19 +16,19 @@ from ganbench.specs import DataRequest, DatasetSpec, ImageData
 EXTRACTOR = "fashion-mnist-cnn"
 
 
-def load_fashion_mnist(request: DataRequest) -> ImageData:
-    part = fashion_mnist.load_split(request.split, request.data_root)
-    return ImageData(part.images, part.source)
+def _from_split(load: Callable[[str, Path | None], Split]) -> Callable[[DataRequest], ImageData]:
+    """A loader for a labelled set read at its native size (the host resizes)."""
+
+    def loader(request: DataRequest) -> ImageData:
+        part = load(request.split, request.data_root)
+        return ImageData(part.images, part.source)
+
+    return loader
 
 
-def load_mnist(request: DataRequest) -> ImageData:
-    part = fashion_mnist.load_mnist_split(request.split, request.data_root)
-    return ImageData(part.images, part.source)
-
-
-def load_cifar10(request: DataRequest) -> ImageData:
-    part = cifar10.load_split(request.split, request.data_root)
-    return ImageData(part.images, part.source)
+load_fashion_mnist = _from_split(fashion_mnist.load_split)
+load_mnist = _from_split(fashion_mnist.load_mnist_split)
+load_cifar10 = _from_split(cifar10.load_split)
 
 
 def load_image_folder(request: DataRequest) -> ImageData:

@@ -42,7 +42,7 @@ def run_specs(specs: list[RunSpec], data_root: str | None, store_root: Path, wor
     store = RunStore(store_root)
     ids = [run_id(spec, context(spec, data_root)) for spec in specs]
     records: dict[str, dict[str, Any]] = {}
-    pending: list[tuple[str, RunSpec]] = []
+    pending: dict[str, RunSpec] = {}  # run id -> spec; a spec listed twice runs once
     for rid, spec in zip(ids, specs, strict=True):
         if force:
             store.checkpoint_path(rid).unlink(missing_ok=True)  # --force starts over
@@ -51,8 +51,8 @@ def run_specs(specs: list[RunSpec], data_root: str | None, store_root: Path, wor
             records[rid] = found
             if on_record:
                 on_record(found, True)
-        elif all(rid != p for p, _ in pending):
-            pending.append((rid, spec))
+        else:
+            pending.setdefault(rid, spec)
 
     def finish(rid: str, record: dict[str, Any]) -> None:
         records[rid] = record
@@ -60,7 +60,7 @@ def run_specs(specs: list[RunSpec], data_root: str | None, store_root: Path, wor
             on_record(record, False)
 
     if workers <= 1 or len(pending) <= 1:
-        for rid, spec in pending:
+        for rid, spec in pending.items():
             finish(rid, execute(spec, data_root, str(store_root), checkpoint_every, bars))
     else:
         ctx = multiprocessing.get_context("spawn")
@@ -69,7 +69,7 @@ def run_specs(specs: list[RunSpec], data_root: str | None, store_root: Path, wor
                                  initargs=(counter,)) as pool:
             futures: dict[Future[dict[str, Any]], tuple[str, RunSpec]] = {
                 pool.submit(execute, spec, data_root, str(store_root), checkpoint_every, bars): (rid, spec)
-                for rid, spec in pending
+                for rid, spec in pending.items()
             }
             for future in as_completed(futures):
                 rid, spec = futures[future]

@@ -18,10 +18,11 @@ from torch import Tensor, nn
 from torch_fidelity.feature_extractor_base import FeatureExtractorBase
 from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY, register_feature_extractor
 
+from ganbench.data.luminance import luminance
+
 NAME = "fashion-mnist-cnn"
 WEIGHTS = Path(__file__).parent / "weights" / f"{NAME}.pt"
 _MEAN, _STD = 0.286, 0.353  # Fashion-MNIST train pixel statistics in [0, 1]
-_LUMA = (0.299, 0.587, 0.114)
 
 
 class FashionCnn(nn.Module):
@@ -48,10 +49,17 @@ def preprocess(images: Tensor) -> Tensor:
     """uint8 (N, 1 or 3, H, W) -> normalised float (N, 1, 28, 28)."""
     x = images.float() / 255.0
     if x.shape[1] == 3:
-        x = sum(w * x[:, i: i + 1] for i, w in enumerate(_LUMA))  # type: ignore[assignment]
+        x = luminance(x)
     if x.shape[-2:] != (28, 28):
         x = F.interpolate(x, size=(28, 28), mode="bilinear", antialias=True, align_corners=False)
     return (x - _MEAN) / _STD
+
+
+def load_network(path: Path = WEIGHTS) -> FashionCnn:
+    """The trained classifier, in eval mode (``weights_only``: loading runs no code)."""
+    net = FashionCnn()
+    net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+    return net.eval()
 
 
 def weights_version(path: Path = WEIGHTS) -> str:
@@ -64,10 +72,8 @@ class FashionCnnExtractor(FeatureExtractorBase):
     def __init__(self, name: str, features_list: list[str],
                  feature_extractor_weights_path: str | None = None, **kwargs: Any) -> None:
         super().__init__(name, features_list)
-        self.net = FashionCnn()
         path = Path(feature_extractor_weights_path) if feature_extractor_weights_path else WEIGHTS
-        self.net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
-        self.net.eval()
+        self.net = load_network(path)
 
     def forward(self, x: Tensor) -> tuple[Tensor, ...]:
         x = preprocess(x.to(torch.uint8))

@@ -15,16 +15,14 @@ from functools import cache
 import torch
 from torch import Tensor
 
-from ganbench.metrics.extractor import WEIGHTS, FashionCnn, preprocess
+from ganbench.metrics.extractor import FashionCnn, load_network, preprocess
 
 STACKED_MODES = 1000
 
 
 @cache
 def _classifier() -> FashionCnn:
-    net = FashionCnn()
-    net.load_state_dict(torch.load(WEIGHTS, map_location="cpu", weights_only=True))
-    return net.eval()
+    return load_network()
 
 
 @torch.no_grad()

@@ -10,13 +10,13 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-_LUMA = torch.tensor([0.299, 0.587, 0.114])
+from ganbench.data.luminance import luminance
 
 
 def _luminance(images: Tensor) -> Tensor:
     x = images.double() / 255.0
     if x.shape[1] == 3:
-        return (x * _LUMA.to(x).view(1, 3, 1, 1)).sum(1)
+        return luminance(x)[:, 0]
     return x[:, 0]
 
 

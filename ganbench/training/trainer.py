@@ -11,6 +11,7 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
+from ganbench.data.luminance import luminance
 from ganbench.plugins import Catalog
 from ganbench.runspec import RunSpec
 from ganbench.training.checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
@@ -36,6 +37,9 @@ class TrainResult:
 
 
 Evaluate = Callable[[nn.Module], float]
+# TrainResult fields a checkpoint carries over to the resumed run.
+_RESUMED_FIELDS = ("steps_done", "images_seen", "train_seconds", "curve_step", "curve_d_loss", "curve_g_loss",
+                   "fid_curve_step", "fid_curve")
 WEIGHT_LIMIT = 1e6  # a weight this large means the run has blown up, even if losses are finite
 
 
@@ -55,8 +59,7 @@ def prepare_images(images: Tensor, resolution: int, channels: int) -> Tensor:
         if channels == 3 and images.shape[1] == 1:
             images = images.expand(-1, 3, -1, -1)
         elif channels == 1 and images.shape[1] == 3:
-            luma = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
-            images = (images.float() * luma).sum(1, keepdim=True).round().clamp(0, 255).to(torch.uint8)
+            images = luminance(images.float()).round().clamp(0, 255).to(torch.uint8)
         else:
             raise ValueError(f"cannot turn {images.shape[1]}-channel images into {channels} channels")
     if images.shape[-1] != resolution or images.shape[-2] != resolution:
@@ -130,8 +133,7 @@ def train(spec: RunSpec, catalog: Catalog, data: Tensor, device: torch.device,
         regularizer.load_state_dict(saved["regularizer"], generator)
         rng.set_state(saved["batch_rng"])
         set_rng_state(saved["rng"])
-        for key in ("steps_done", "images_seen", "train_seconds", "curve_step", "curve_d_loss", "curve_g_loss",
-                    "fid_curve_step", "fid_curve"):
+        for key in _RESUMED_FIELDS:
             setattr(result, key, saved["result"][key])
         sums = list(saved["sums"])
         first = result.resumed_from = result.steps_done + 1
@@ -199,9 +201,7 @@ def train(spec: RunSpec, catalog: Catalog, data: Tensor, device: torch.device,
                 "generator": generator.state_dict(), "discriminator": discriminator.state_dict(),
                 "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(),
                 "regularizer": regularizer.state_dict(), "batch_rng": rng.get_state(), "rng": rng_state(),
-                "sums": sums, "result": {key: getattr(result, key) for key in (
-                    "steps_done", "images_seen", "train_seconds", "curve_step", "curve_d_loss", "curve_g_loss",
-                    "fid_curve_step", "fid_curve")},
+                "sums": sums, "result": {key: getattr(result, key) for key in _RESUMED_FIELDS},
             })
     result.evaluated = regularizer.eval_generator(generator)
     result.train_seconds = time.perf_counter() - start
