@@ -63,22 +63,47 @@ def _mask(kind: str, rng: np.random.Generator, x: np.ndarray, y: np.ndarray, siz
     return _patch(rng, x, y, size) & cells
 
 
-def render(count: int, size: int, channels: int, seed: int) -> Tensor:
-    """``count`` uint8 images (count, channels, size, size): a dark background and 1-3 bright shapes."""
+def _render(count: int, size: int, channels: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Images and, per image, which KINDS still show at least one pixel (later shapes paint over
+    earlier ones). The labels draw nothing from ``rng``: the pixels depend on the seed alone."""
     rng = np.random.default_rng(seed)
     y, x = np.mgrid[0:size, 0:size].astype(np.float64) + 0.5
     out = np.empty((count, channels, size, size), dtype=np.uint8)
+    labels = np.zeros((count, len(KINDS)), dtype=bool)
     for i in range(count):
         image = np.empty((channels, size, size), dtype=np.uint8)
         image[:] = rng.integers(0, 60, (channels, 1, 1))
+        owner = np.full((size, size), -1, dtype=np.int64)  # kind index painted last at each pixel
         for _ in range(rng.integers(1, 4)):
-            mask = _mask(KINDS[rng.integers(len(KINDS))], rng, x, y, size)
+            kind = int(rng.integers(len(KINDS)))
+            mask = _mask(KINDS[kind], rng, x, y, size)
             image[:, mask] = rng.integers(140, 256, (channels, 1))
+            owner[mask] = kind
         out[i] = image
-    return torch.from_numpy(out)
+        labels[i, owner[owner >= 0]] = True
+    return out, labels
+
+
+def render(count: int, size: int, channels: int, seed: int) -> Tensor:
+    """``count`` uint8 images (count, channels, size, size): a dark background and 1-3 bright shapes."""
+    return torch.from_numpy(_render(count, size, channels, seed)[0])
+
+
+def render_labelled(count: int, size: int, channels: int, seed: int) -> tuple[Tensor, Tensor]:
+    """The images ``render`` draws (same pixels) and a bool (count, len(KINDS)) tensor: which kinds
+    are visible in each image. The first ``n`` images of any seed do not depend on ``count``."""
+    images, labels = _render(count, size, channels, seed)
+    return torch.from_numpy(images), torch.from_numpy(labels)
 
 
 def load_split(split: str, size: int, channels: int) -> Tensor:
     if split not in SEEDS:
         raise ValueError(f"unknown split {split!r}")
     return render(TRAIN_COUNT if split == "train" else REFERENCE_COUNT, size, channels, SEEDS[split])
+
+
+def load_labelled_split(split: str, size: int, channels: int) -> tuple[Tensor, Tensor]:
+    """``load_split``'s images and their visible-kind labels (see ``render_labelled``)."""
+    if split not in SEEDS:
+        raise ValueError(f"unknown split {split!r}")
+    return render_labelled(TRAIN_COUNT if split == "train" else REFERENCE_COUNT, size, channels, SEEDS[split])

@@ -1,4 +1,6 @@
-"""The shipped domain feature extractor: a small CNN classifier trained on Fashion-MNIST's train split.
+"""The shipped Fashion-MNIST feature extractor: a small CNN classifier trained on Fashion-MNIST's train
+split, and the network family and torch-fidelity adapter the other domain extractors reuse
+(``ganbench.metrics.extractors`` lists them all).
 
 InceptionV3 needs downloaded weights and runs ~9 img/s on a CPU; this network runs thousands per
 second offline. Its 128-d penultimate layer is the FID/KID/PR feature space. FIDs computed with it
@@ -10,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -25,10 +27,11 @@ WEIGHTS = Path(__file__).parent / "weights" / f"{NAME}.pt"
 _MEAN, _STD = 0.286, 0.353  # Fashion-MNIST train pixel statistics in [0, 1]
 
 
-class FashionCnn(nn.Module):
-    """3 conv blocks (32-64-128) -> global average pool (128-d features) -> 10 logits."""
+class SmallCnn(nn.Module):
+    """3 conv blocks (32-64-128) on 1-channel 28x28 input -> global average pool (128-d features)
+    -> ``n_classes`` logits."""
 
-    def __init__(self) -> None:
+    def __init__(self, n_classes: int = 10) -> None:
         super().__init__()
         self.body = nn.Sequential(
             nn.Conv2d(1, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
@@ -36,7 +39,7 @@ class FashionCnn(nn.Module):
             nn.Conv2d(64, 128, 3, padding=1), nn.BatchNorm2d(128), nn.ReLU(),
             nn.AdaptiveAvgPool2d(1), nn.Flatten(),
         )
-        self.head = nn.Linear(128, 10)
+        self.head = nn.Linear(128, n_classes)
 
     def features(self, x: Tensor) -> Tensor:
         return self.body(x)
@@ -45,19 +48,22 @@ class FashionCnn(nn.Module):
         return self.head(self.body(x))
 
 
-def preprocess(images: Tensor) -> Tensor:
+FashionCnn = SmallCnn  # the Fashion-MNIST classifier is the 10-class member of the family
+
+
+def preprocess(images: Tensor, mean: float = _MEAN, std: float = _STD) -> Tensor:
     """uint8 (N, 1 or 3, H, W) -> normalised float (N, 1, 28, 28)."""
     x = images.float() / 255.0
     if x.shape[1] == 3:
         x = luminance(x)
     if x.shape[-2:] != (28, 28):
         x = F.interpolate(x, size=(28, 28), mode="bilinear", antialias=True, align_corners=False)
-    return (x - _MEAN) / _STD
+    return (x - mean) / std
 
 
-def load_network(path: Path = WEIGHTS) -> FashionCnn:
+def load_network(path: Path = WEIGHTS, n_classes: int = 10) -> SmallCnn:
     """The trained classifier, in eval mode (``weights_only``: loading runs no code)."""
-    net = FashionCnn()
+    net = SmallCnn(n_classes)
     net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
     return net.eval()
 
@@ -66,17 +72,23 @@ def weights_version(path: Path = WEIGHTS) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
 
 
-class FashionCnnExtractor(FeatureExtractorBase):
-    """torch-fidelity adapter: features ``penultimate`` (128-d, for FID/KID/PR) and ``logits``."""
+class CnnExtractor(FeatureExtractorBase):
+    """torch-fidelity adapter for a ``SmallCnn``: features ``penultimate`` (128-d, for FID/KID/PR) and
+    ``logits``. Subclasses name their weights, class count and input normalisation."""
+
+    WEIGHTS: ClassVar[Path] = WEIGHTS
+    N_CLASSES: ClassVar[int] = 10
+    MEAN: ClassVar[float] = _MEAN
+    STD: ClassVar[float] = _STD
 
     def __init__(self, name: str, features_list: list[str],
                  feature_extractor_weights_path: str | None = None, **kwargs: Any) -> None:
         super().__init__(name, features_list)
-        path = Path(feature_extractor_weights_path) if feature_extractor_weights_path else WEIGHTS
-        self.net = load_network(path)
+        path = Path(feature_extractor_weights_path) if feature_extractor_weights_path else self.WEIGHTS
+        self.net = load_network(path, self.N_CLASSES)
 
     def forward(self, x: Tensor) -> tuple[Tensor, ...]:
-        x = preprocess(x.to(torch.uint8))
+        x = preprocess(x.to(torch.uint8), self.MEAN, self.STD)
         feats = self.net.features(x)
         out = {"penultimate": feats, "logits": self.net.head(feats)}
         return tuple(out[name].float() for name in self.features_list)
@@ -96,6 +108,10 @@ class FashionCnnExtractor(FeatureExtractorBase):
     @staticmethod
     def get_dummy_input_for_compile() -> Tensor:
         return torch.zeros(1, 1, 28, 28, dtype=torch.uint8)
+
+
+class FashionCnnExtractor(CnnExtractor):
+    """The Fashion-MNIST CNN (``fashion-mnist-cnn``): ``CnnExtractor``'s defaults."""
 
 
 @cache

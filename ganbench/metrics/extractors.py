@@ -1,0 +1,161 @@
+"""The shipped domain feature extractors, one per kind of data, each a small CNN trained offline by
+``ganbench extractor train --dataset ...`` (``ganbench extractor list`` shows them).
+
+- ``fashion-mnist-cnn``: 10-class Fashion-MNIST classifier, 128-d features (``extractor.py``).
+- ``shapes-cnn``: the same network family trained on the procedural ``shapes`` train split (28 px,
+  luminance) with a multi-label target: which of the five shape kinds are visible (BCE), 128-d.
+- ``stacked-fashion-mnist-cnn``: no weights of its own; the Fashion-MNIST CNN applied to each of the
+  three channels of a stacked image, features concatenated (384-d, R then G then B). Its version
+  is derived from the Fashion-MNIST weights' hash, so it changes whenever they do.
+
+A version is the first 12 hex digits of a SHA-256, and FIDs compare only within one name@version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+from torch_fidelity.feature_extractor_base import FeatureExtractorBase
+from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY, register_feature_extractor
+
+from ganbench.metrics import extractor
+from ganbench.metrics.extractor import CnnExtractor, load_network, preprocess
+
+WEIGHTS_DIR = Path(__file__).parent / "weights"
+
+SHAPES_NAME = "shapes-cnn"
+SHAPES_WEIGHTS = WEIGHTS_DIR / f"{SHAPES_NAME}.pt"
+SHAPES_N_CLASSES = 5  # len(ganbench.data.shapes.KINDS)
+SHAPES_MEAN, SHAPES_STD = 0.212, 0.246  # shapes train split (28 px, 1 channel) pixel statistics in [0, 1]
+
+STACKED_NAME = "stacked-fashion-mnist-cnn"
+_STACKED_SALT = "stacked"
+
+
+class ShapesCnnExtractor(CnnExtractor):
+    """``shapes-cnn``: features ``penultimate`` (128-d) and ``logits`` (5 independent per-kind logits)."""
+
+    WEIGHTS = SHAPES_WEIGHTS
+    N_CLASSES = SHAPES_N_CLASSES
+    MEAN = SHAPES_MEAN
+    STD = SHAPES_STD
+
+
+class StackedFashionCnnExtractor(FeatureExtractorBase):
+    """``stacked-fashion-mnist-cnn``: each channel of a uint8 (N, 3, H, W) image through the
+    Fashion-MNIST CNN. Features ``penultimate`` (384-d: the three 128-d vectors, R, G, B) and
+    ``logits`` (1000-d joint log-probabilities of mode 100*c0 + 10*c1 + c2)."""
+
+    def __init__(self, name: str, features_list: list[str],
+                 feature_extractor_weights_path: str | None = None, **kwargs: Any) -> None:
+        super().__init__(name, features_list)
+        path = Path(feature_extractor_weights_path) if feature_extractor_weights_path else extractor.WEIGHTS
+        self.net = load_network(path)
+
+    def forward(self, x: Tensor) -> tuple[Tensor, ...]:
+        if x.dim() != 4 or x.shape[1] != 3:
+            raise ValueError(f"{STACKED_NAME} expects (N, 3, H, W) images, got {tuple(x.shape)}")
+        n, _, h, w = x.shape
+        channels = preprocess(x.to(torch.uint8).reshape(n * 3, 1, h, w))  # image i, channel c -> row 3i+c
+        feats = self.net.features(channels)
+        out: dict[str, Tensor] = {"penultimate": feats.reshape(n, 3 * feats.shape[1])}
+        if "logits" in self.features_list:
+            logp = F.log_softmax(self.net.head(feats), dim=1).reshape(n, 3, -1)
+            joint = logp[:, 0, :, None, None] + logp[:, 1, None, :, None] + logp[:, 2, None, None, :]
+            out["logits"] = joint.reshape(n, -1)
+        return tuple(out[name].float() for name in self.features_list)
+
+    @staticmethod
+    def get_provided_features_list() -> tuple[str, ...]:
+        return ("penultimate", "logits")
+
+    @staticmethod
+    def get_default_feature_layer_for_metric(metric: str) -> str:
+        return "logits" if metric == "isc" else "penultimate"
+
+    @staticmethod
+    def can_be_compiled() -> bool:
+        return False
+
+    @staticmethod
+    def get_dummy_input_for_compile() -> Tensor:
+        return torch.zeros(1, 3, 28, 28, dtype=torch.uint8)
+
+
+def _register(name: str, cls: type[FeatureExtractorBase]) -> None:
+    if name not in FEATURE_EXTRACTORS_REGISTRY:  # torch-fidelity refuses a second registration
+        register_feature_extractor(name, cls)
+
+
+@dataclass(frozen=True)
+class DomainExtractor:
+    """One shipped extractor. ``dataset`` is the data its weights were trained on (``ganbench
+    extractor train --dataset``); ``weights`` is the file its version hashes; ``salt``, when set,
+    marks an extractor that reuses another's weights (its version hashes their hash and the salt)."""
+
+    name: str
+    dataset: str
+    feature_dim: int
+    in_channels: int  # channels it expects; 1-channel extractors also take RGB (as luminance)
+    weights: Path
+    extractor_class: type[FeatureExtractorBase] = field(repr=False)
+    accuracy: str = ""  # what the metadata's test_accuracy measures
+    salt: str = ""
+
+    @property
+    def metadata_path(self) -> Path:
+        """Training metadata (``test_accuracy`` and the rest), written beside the weights."""
+        return self.weights.with_suffix(".json")
+
+    def accepts(self, channels: int) -> bool:
+        """Whether images with this many channels can be scored (1-channel extractors take RGB too)."""
+        return channels == self.in_channels or (self.in_channels == 1 and channels == 3)
+
+    def ensure_registered(self) -> None:
+        """Register with torch-fidelity (once per process)."""
+        _register(self.name, self.extractor_class)
+
+    def version(self) -> str:
+        digest = hashlib.sha256(self.weights.read_bytes()).hexdigest()
+        if self.salt:
+            digest = hashlib.sha256(f"{digest}+{self.salt}".encode()).hexdigest()
+        return digest[:12]
+
+    def weights_version(self) -> str:
+        """``version()`` under the name ``ganbench.metrics.extractor`` uses."""
+        return self.version()
+
+    def metadata(self) -> dict[str, Any]:
+        """The training metadata, or {} where the weights ship without it."""
+        path = self.metadata_path
+        return dict(json.loads(path.read_text())) if path.exists() else {}
+
+
+EXTRACTORS: dict[str, DomainExtractor] = {
+    e.name: e for e in (
+        DomainExtractor(extractor.NAME, "fashion-mnist", 128, 1, extractor.WEIGHTS, extractor.FashionCnnExtractor,
+                        accuracy="top-1 of 10 classes, held-out split"),
+        DomainExtractor(SHAPES_NAME, "shapes", 128, 1, SHAPES_WEIGHTS, ShapesCnnExtractor,
+                        accuracy="mean per-kind accuracy of 5 visible-kind labels, reference split"),
+        DomainExtractor(STACKED_NAME, "stacked-fashion-mnist", 384, 3, extractor.WEIGHTS,
+                        StackedFashionCnnExtractor, accuracy=f"per channel: that of {extractor.NAME}",
+                        salt=_STACKED_SALT),
+    )
+}
+
+# Datasets whose extractor can be retrained by ``ganbench extractor train --dataset``.
+TRAINABLE = {"fashion-mnist": extractor.NAME, "shapes": SHAPES_NAME}
+
+
+def get(name: str) -> DomainExtractor:
+    try:
+        return EXTRACTORS[name]
+    except KeyError:
+        raise KeyError(f"unknown feature extractor {name!r}; shipped: {', '.join(EXTRACTORS)}") from None
