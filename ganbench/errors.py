@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from ganbench.data.idx import DataError
+from ganbench.metrics.inception import ExtractorUnavailable
+from ganbench.metrics.registry import UnknownExtractor
 from ganbench.plugins import PluginError, UnknownComponent
 from ganbench.suites import SuiteError
 
-USER_ERRORS: tuple[type[Exception], ...] = (DataError, PluginError, UnknownComponent, SuiteError)
+USER_ERRORS: tuple[type[Exception], ...] = (DataError, PluginError, UnknownComponent, SuiteError, ExtractorUnavailable,
+                                            UnknownExtractor)

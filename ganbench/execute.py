@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import platform
 import time
 import traceback
@@ -14,17 +13,16 @@ from typing import Any
 
 import torch
 import torch_fidelity
-from torchvision.utils import save_image
 
 import ganbench
 from ganbench import plugins
-from ganbench.metrics.fidelity import extractor_version, fidelity
-from ganbench.metrics.modes import coverage
-from ganbench.metrics.sharpness import sharpness
+from ganbench.metrics import registry
+from ganbench.metrics.fidelity import cache_key, fidelity, reference_features
+from ganbench.metrics.score import METRICS_VERSION, picture, score
 from ganbench.plugins import Catalog
 from ganbench.progress import run_bar
 from ganbench.runspec import RunSpec, run_id
-from ganbench.specs import DataRequest, incompatibility
+from ganbench.specs import DataRequest, ImageData, PointData, incompatibility
 from ganbench.store import RunStore, atomic_write_bytes
 from ganbench.training.trainer import prepare_images, sample, train
 
@@ -38,6 +36,7 @@ class DatasetSplits:
     source: str
     sha256: str
     feature_extractor: str
+    kind: str  # "images" or "points"
 
 
 @cache
@@ -52,23 +51,30 @@ def dataset_splits(name: str, data_root: str | None, resolution: int, channels: 
     root = Path(data_root) if data_root else None
     train_data, reference = (spec.load(DataRequest(split, root, resolution, channels))
                              for split in ("train", "reference"))
-    train_images = prepare_images(train_data.images, resolution, channels)
-    reference_images = prepare_images(reference.images, resolution, channels)
+    if isinstance(train_data, PointData) and isinstance(reference, PointData):
+        train_images, reference_images = train_data.points, reference.points
+    elif isinstance(train_data, ImageData) and isinstance(reference, ImageData):
+        train_images = prepare_images(train_data.images, resolution, channels)
+        reference_images = prepare_images(reference.images, resolution, channels)
+    else:
+        raise TypeError(f"dataset {name}: load() must return ImageData or PointData for both splits")
     digest = hashlib.sha256()
     for images in (train_images, reference_images):
         digest.update(images.numpy().tobytes())
     source = train_data.source if train_data.source == reference.source else \
         f"{train_data.source} | {reference.source}"
     return DatasetSplits(train_images, reference_images, source, digest.hexdigest()[:16],
-                         spec.feature_extractor)
+                         spec.feature_extractor, spec.kind)
 
 
 def context(spec: RunSpec, data_root: str | None) -> dict[str, str]:
     """Everything besides the spec that decides a run's result; part of its id."""
     data = dataset_splits(spec.dataset, data_root, spec.resolution, spec.channels)
     cat = catalog()
+    extractor = feature_extractor(spec, data)
     out = {"ganbench": ganbench.__version__, "torch": torch.__version__, "dataset_sha256": data.sha256,
-           "feature_extractor": f"{data.feature_extractor}@{extractor_version(data.feature_extractor)}"}
+           "feature_extractor": f"{extractor}@{registry.extractor_version(extractor)}" if extractor else "none",
+           "metrics_version": str(METRICS_VERSION)}
     for factor, kind in (("architecture", "architectures"), ("loss", "losses"),
                          ("regularizer", "regularizers"), ("dataset", "datasets")):
         info = cat.get(kind, getattr(spec, factor)).plugin
@@ -76,13 +82,27 @@ def context(spec: RunSpec, data_root: str | None) -> dict[str, str]:
     return out
 
 
+def feature_extractor(spec: RunSpec, data: DatasetSplits) -> str:
+    """The suite's (or --extractor's) choice, else the dataset's default; "" for point data. A default
+    that cannot read the run's channels (the stacked CNN on a grayscale run) gives way to the
+    Fashion-MNIST CNN; an explicit choice never changes silently (it fails the run instead)."""
+    if data.kind != "images":
+        return ""
+    if spec.feature_extractor:
+        return spec.feature_extractor
+    return data.feature_extractor if registry.accepts(data.feature_extractor, spec.channels) \
+        else registry.FALLBACK
+
+
 def incompatible(spec: RunSpec) -> str | None:
     """The declared reason this combination cannot run, if any."""
     cat = catalog()
     arch = cat.spec("architectures", spec.architecture)
-    if spec.resolution not in arch.resolutions:
+    kind = cat.spec("datasets", spec.dataset).kind
+    if kind == "images" and spec.resolution not in arch.resolutions:
         return f"{arch.name} supports {', '.join(map(str, arch.resolutions))} px images, not {spec.resolution}"
-    return incompatibility(arch, cat.spec("losses", spec.loss), cat.spec("regularizers", spec.regularizer))
+    return incompatibility(arch, cat.spec("losses", spec.loss), cat.spec("regularizers", spec.regularizer),
+                           data_kind=kind)
 
 
 def auto_checkpoint_every(spec: RunSpec) -> int:
@@ -103,7 +123,7 @@ def execute(spec: RunSpec, data_root: str | None, store_root: str, checkpoint_ev
     device = torch.device(spec.device)
     record: dict[str, Any] = {
         "record_version": RECORD_VERSION, "run_id": rid, "entry": spec.entry, "spec": spec.as_dict(),
-        "context": ctx, "dataset_source": data.source, "feature_extractor": data.feature_extractor,
+        "context": ctx, "dataset_source": data.source, "feature_extractor": feature_extractor(spec, data),
         "versions": {"ganbench": ganbench.__version__, "torch": torch.__version__,
                      "torch_fidelity": torch_fidelity.__version__, "python": platform.python_version()},
         "metrics": {}, "curves": {},
@@ -115,16 +135,26 @@ def execute(spec: RunSpec, data_root: str | None, store_root: str, checkpoint_ev
         store.write(record)
         return record
     try:
+        extractor = feature_extractor(spec, data)
+        cuda = device.type == "cuda"
+        cache_dir = Path(store_root) / "features"
         real_curve = data.reference[: spec.curve_fid_samples]
+        curve_real_f = None
 
         def curve_fid(generator: torch.nn.Module) -> float:
+            nonlocal curve_real_f
+            if curve_real_f is None:
+                key = cache_key(data.sha256, "reference", len(real_curve), extractor)
+                curve_real_f = reference_features(real_curve, extractor, key, cache_dir, cuda)
             fake = sample(generator, spec.curve_fid_samples, spec.latent_dim, spec.seed, device)
-            return fidelity(fake, real_curve, data.feature_extractor, cuda=device.type == "cuda",
-                            kid=False, prc=False)["fid"]
+            return fidelity(fake, real_curve, extractor, cuda=cuda, kid=False, prc=False,
+                            real_features=curve_real_f)["fid"]
 
         checkpoint = store.checkpoint_path(rid)
         with run_bar(bars, spec.generator_steps, f"{spec.entry} seed {spec.seed}") as on_step:
-            result = train(spec, catalog(), data.train, device, evaluate=curve_fid, checkpoint=checkpoint,
+            # Point data has no FID, so no cheap-FID curve either.
+            evaluate = curve_fid if data.kind == "images" else None
+            result = train(spec, catalog(), data.train, device, evaluate=evaluate, checkpoint=checkpoint,
                            checkpoint_every=checkpoint_every or auto_checkpoint_every(spec), on_step=on_step)
         record.update(status=result.status, reason=result.reason, steps_done=result.steps_done,
                       images_seen=result.images_seen, train_seconds=round(result.train_seconds, 3),
@@ -144,18 +174,12 @@ def execute(spec: RunSpec, data_root: str | None, store_root: str, checkpoint_ev
             eval_start = time.perf_counter()
             fake = sample(result.evaluated, spec.fid_samples, spec.latent_dim, spec.seed, device)
             real = data.reference[: spec.fid_samples]
-            metrics = fidelity(fake, real, data.feature_extractor, cuda=device.type == "cuda")
-            metrics["sharpness"] = sharpness(fake, real)
             dataset = catalog().spec("datasets", spec.dataset)
-            # Modes are defined on the dataset's own channels; a grayscale run of RGB data has none.
-            if dataset.modes is not None and spec.channels == dataset.image_shape[0]:
-                metrics.update(coverage(dataset.modes(fake), dataset.n_modes))
-            record["metrics"] = metrics
+            record["metrics"], record["metric_protocol"] = score(
+                fake, real, dataset, extractor, spec.channels, data.sha256, cache_dir, cuda=cuda)
             record["reference_samples"] = int(real.shape[0])
             record["eval_seconds"] = round(time.perf_counter() - eval_start, 3)
-            grid = io.BytesIO()
-            save_image(fake[:64].float() / 255.0, grid, format="png", nrow=8)
-            atomic_write_bytes(store.grid_path(rid), grid.getvalue())
+            atomic_write_bytes(store.grid_path(rid), picture(fake, real, dataset))
     except Exception as exc:  # a crash in any (plugin) component must not take the suite down
         record.update(status="failed", reason=f"{type(exc).__name__}: {exc}",
                       traceback=traceback.format_exc(limit=8))

@@ -13,20 +13,27 @@ from typing import Any
 import pandas as pd
 from scipy import stats
 
+from ganbench.metrics.stability import run_stability
 from ganbench.store import atomic_write_text
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SPEC_COLUMNS = ["architecture", "loss", "regularizer", "seed", "generator_steps", "batch_size",
                 "d_steps_per_g_step", "resolution", "channels", "latent_dim", "lr_generator",
                 "lr_discriminator", "beta1", "beta2", "fid_samples", "device", "compute_dtype", "budget_seconds",
                 "eval_points", "curve_fid_samples"]
-METRIC_COLUMNS = ["fid", "kid", "kid_std", "precision", "recall", "sharpness", "modes_covered", "mode_kl"]
+METRIC_COLUMNS = ["fid", "kid", "kid_std", "precision", "recall", "density", "coverage", "blur_score", "noise_score",
+                  "log_spectral_distance", "laplacian_ratio", "modes_covered", "mode_kl", "high_quality"]
+STABILITY_COLUMNS = ["final_best_ratio", "fid_tail_slope", "fid_volatility", "loss_oscillation"]
+# How the metrics were computed (from each record's metric_protocol).
+METRIC_PROTOCOL_COLUMNS = ["metrics_version", "reference_split", "kid_subset_size", "prc_neighbourhood",
+                           "dc_neighbourhood"]
 TIMING_COLUMNS = ["wall_seconds", "train_seconds", "eval_seconds", "images_per_second"]
 # Columns that must agree for runs to be aggregated into one summary row.
 PROTOCOL_COLUMNS = ["suite", "dataset", "dataset_source", "dataset_sha256", "generator_steps", "batch_size",
                     "d_steps_per_g_step", "resolution", "channels", "latent_dim", "lr_generator",
                     "lr_discriminator", "beta1", "beta2", "fid_samples", "feature_extractor", "device",
-                    "compute_dtype", "budget_seconds", "eval_points", "curve_fid_samples", "ganbench_version"]
+                    "compute_dtype", "budget_seconds", "eval_points", "curve_fid_samples", "ganbench_version",
+                    "metrics_version", "reference_split", "kid_subset_size", "prc_neighbourhood", "dc_neighbourhood"]
 ENTRY_COLUMNS = ["architecture", "loss", "regularizer"]
 
 
@@ -43,6 +50,9 @@ def runs_table(records: list[dict[str, Any]]) -> pd.DataFrame:
                    feature_extractor=ctx.get("feature_extractor"), dataset_source=rec.get("dataset_source"),
                    dataset_sha256=ctx.get("dataset_sha256"))
         row.update({col: metrics.get(col, math.nan) for col in METRIC_COLUMNS})
+        row.update(run_stability(rec))
+        proto = rec.get("metric_protocol", {})
+        row.update({col: proto.get(col) for col in METRIC_PROTOCOL_COLUMNS})
         row.update(final_d_loss=rec.get("final_d_loss"), final_g_loss=rec.get("final_g_loss"),
                    curve_fid_final=rec.get("curve_fid_final"), curve_fid_best=rec.get("curve_fid_best"),
                    curve_fid_best_step=rec.get("curve_fid_best_step"))
@@ -77,18 +87,30 @@ def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
                    n_failed=int((group["status"] == "failed").sum()),
                    n_skipped=int((group["status"] == "skipped").sum()))
         row.update(fid_mean=fid.mean(), fid_std=fid.std(ddof=1), fid_ci95=_ci95(fid),
-                   fid_min=fid.min(), fid_max=fid.max())
-        for col in ("kid", "precision", "recall", "sharpness", "modes_covered", "mode_kl"):
-            row[f"{col}_mean"] = done[col].mean()
-        row["sharpness_std"] = done["sharpness"].std(ddof=1)
+                   fid_min=fid.min(), fid_max=fid.max(), fid_iqr=fid.quantile(0.75) - fid.quantile(0.25))
+        for col in METRIC_COLUMNS[1:] + STABILITY_COLUMNS:
+            if col != "kid_std":
+                row[f"{col}_mean"] = done[col].mean()
+        row["blur_score_std"] = done["blur_score"].std(ddof=1)
         row["stability_fid_cv"] = row["fid_std"] / row["fid_mean"] if row["fid_mean"] else math.nan
         row["diverged_fraction"] = row["n_diverged"] / row["n_seeds"]
         row["skip_reason"] = "; ".join(sorted(set(group.loc[group["status"] == "skipped", "reason"])))
         rows.append(row)
     summary = pd.DataFrame(rows)
-    summary.insert(1, "rank", summary.groupby(["suite", "dataset"])["fid_mean"]
-                   .rank(method="min", na_option="bottom").astype(int))
-    return summary.sort_values(["rank", "entry"], kind="stable").reset_index(drop=True)
+    summary.insert(1, "rank", 0)
+    summary.insert(2, "rank_by", "")
+    for _, group in summary.groupby(["suite", "dataset"], sort=False):
+        # FID ranks image entries; point data has no FID, so more modes covered ranks higher.
+        by_fid = bool(group["fid_mean"].notna().any()) or not bool(group["modes_covered_mean"].notna().any())
+        column = "fid_mean" if by_fid else "modes_covered_mean"
+        summary.loc[group.index, "rank"] = group[column].rank(method="min", ascending=by_fid,
+                                                              na_option="bottom").astype(int)
+        summary.loc[group.index, "rank_by"] = column.removesuffix("_mean")
+    # Among equal ranks, the better secondary score first (high-quality share for points).
+    secondary = summary["high_quality_mean"].fillna(0) * -1
+    return (summary.assign(_secondary=secondary)
+            .sort_values(["rank", "_secondary", "entry"], kind="stable")
+            .drop(columns="_secondary").reset_index(drop=True))
 
 
 def write_tables(records: list[dict[str, Any]], out: Path) -> tuple[Path, Path, pd.DataFrame]:
@@ -118,10 +140,17 @@ def format_summary(summary: pd.DataFrame) -> str:
         "KID": summary["kid_mean"].map(lambda v: "-" if math.isnan(v) else f"{v:.4f}"),
         "precision": summary["precision_mean"].map(lambda v: "-" if math.isnan(v) else f"{v:.3f}"),
         "recall": summary["recall_mean"].map(lambda v: "-" if math.isnan(v) else f"{v:.3f}"),
-        "sharpness": [pm(m, s, 3) for m, s in zip(summary["sharpness_mean"], summary["sharpness_std"],
-                                                  strict=True)],
+        "density": summary["density_mean"].map(lambda v: "-" if math.isnan(v) else f"{v:.3f}"),
+        "coverage": summary["coverage_mean"].map(lambda v: "-" if math.isnan(v) else f"{v:.3f}"),
+        "blur": [pm(m, s, 2) for m, s in zip(summary["blur_score_mean"], summary["blur_score_std"], strict=True)],
+        "noise": summary["noise_score_mean"].map(lambda v: "-" if math.isnan(v) else f"{v:+.2f}"),
+        "final/best": summary["final_best_ratio_mean"].map(lambda v: "-" if math.isnan(v) else f"{v:.2f}"),
     })
     if summary["modes_covered_mean"].notna().any():  # datasets with known modes
-        view["modes"] = summary["modes_covered_mean"].map(lambda v: "-" if math.isnan(v) else f"{v:.0f}")
+        view["modes"] = summary["modes_covered_mean"].map(lambda v: "-" if math.isnan(v) else f"{v:.1f}")
         view["mode KL"] = summary["mode_kl_mean"].map(lambda v: "-" if math.isnan(v) else f"{v:.2f}")
-    return view.to_string(index=False)
+    if summary["high_quality_mean"].notna().any():  # 2-D mixtures
+        view["high quality %"] = summary["high_quality_mean"].map(lambda v: "-" if math.isnan(v) else f"{v:.1f}")
+    # Columns no entry has (FID and sharpness on point data) would only print dashes.
+    return view.loc[:, [c for c in view.columns if c in ("rank", "entry") or not (view[c] == "-").all()]] \
+        .to_string(index=False)

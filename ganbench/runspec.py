@@ -33,6 +33,7 @@ class RunSpec:
     eval_points: int = 0  # cheap FIDs at this many evenly spaced steps (the training curve)
     curve_fid_samples: int = 500
     compute_dtype: str = "fp32"  # or "bf16": autocast forward passes
+    feature_extractor: str = ""  # "" = the dataset's default extractor
 
     @property
     def entry(self) -> str:

@@ -27,6 +27,16 @@ class ArchitectureBuilder(Protocol):
         ...
 
 
+class PointArchitectureBuilder(Protocol):
+    def __call__(self, point_dim: int, latent_dim: int) -> tuple[nn.Module, nn.Module]:
+        """Return ``(generator, discriminator)`` for ``point_dim``-dimensional points.
+
+        The generator maps ``z`` (N, latent_dim) to points (N, point_dim) with an unbounded (linear)
+        output; the discriminator maps points to one logit per sample, shape (N,).
+        """
+        ...
+
+
 class GanLoss(Protocol):
     def discriminator_loss(self, real_logits: Tensor, fake_logits: Tensor) -> Tensor:
         """Scalar loss the discriminator minimises."""
@@ -89,9 +99,27 @@ class ImageData:
 
 
 @dataclass(frozen=True)
+class PointData:
+    """One split of a point dataset: float32 points (N, D) plus where they came from."""
+
+    points: Tensor
+    source: str
+
+    def __post_init__(self) -> None:
+        if self.points.dtype != torch.float32 or self.points.dim() != 2:
+            raise TypeError(f"PointData needs a float32 (N, D) tensor, got {self.points.dtype} "
+                            f"{tuple(self.points.shape)}")
+
+
+# What a dataset kind needs from the other components.
+DATA_KINDS = ("images", "points")
+
+
+@dataclass(frozen=True)
 class ArchitectureSpec:
     """``traits`` describe the networks, e.g. ``batchnorm-discriminator``; losses and regularizers
-    name the traits they cannot work with. ``resolutions`` lists supported image sides."""
+    name the traits they cannot work with. ``resolutions`` lists supported image sides.
+    An architecture that also works on 2-D point data (``ring-8``, ``grid-25``) gives ``build_points``."""
 
     name: str
     summary: str
@@ -99,6 +127,11 @@ class ArchitectureSpec:
     build: ArchitectureBuilder
     traits: frozenset[str] = frozenset()
     resolutions: tuple[int, ...] = (28, 32)
+    build_points: PointArchitectureBuilder | None = None
+
+    @property
+    def data_kinds(self) -> frozenset[str]:
+        return frozenset({"images", "points"} if self.build_points else {"images"})
 
 
 @dataclass(frozen=True)
@@ -110,17 +143,20 @@ class LossSpec:
     reference: str
     factory: Callable[[], GanLoss]
     incompatible: Mapping[str, str] = field(default_factory=dict)
+    data_kinds: frozenset[str] = frozenset(DATA_KINDS)
 
 
 @dataclass(frozen=True)
 class RegularizerSpec:
-    """``incompatible`` maps an architecture trait to the reason this regularizer cannot run with it."""
+    """``incompatible`` maps an architecture trait to the reason this regularizer cannot run with it;
+    ``data_kinds`` the kinds of data it works on (image augmentations only work on images)."""
 
     name: str
     summary: str
     reference: str
     factory: Callable[[], Regularizer]
     incompatible: Mapping[str, str] = field(default_factory=dict)
+    data_kinds: frozenset[str] = frozenset(DATA_KINDS)
 
 
 @dataclass(frozen=True)
@@ -137,17 +173,19 @@ class DataRequest:
 
 @dataclass(frozen=True)
 class DatasetSpec:
-    """A dataset: ``load(DataRequest)`` returns one split as uint8 images.
+    """A dataset: ``load(DataRequest)`` returns one split as uint8 images (``kind="images"``) or as
+    float points (``kind="points"``, with ``image_shape`` = (D, 1, 1)).
 
-    ``feature_extractor`` names the torch-fidelity feature extractor used for its FID; ``image_shape``
-    is the native shape; ``kind`` is ``images`` (or ``points`` for 2-D toy data). Datasets with known
-    modes give ``modes(images) -> mode ids`` and ``n_modes``; runs then report mode coverage.
+    ``feature_extractor`` names the torch-fidelity feature extractor used for its FID (empty for
+    points: no FID); ``image_shape`` is the native shape. Datasets with known modes give
+    ``modes(samples) -> mode ids`` and ``n_modes``; runs then report mode coverage. A mode id of -1
+    means the sample is near no mode (points further than 3 std from every centre).
     """
 
     name: str
     summary: str
     reference: str
-    load: Callable[[DataRequest], ImageData]
+    load: Callable[[DataRequest], ImageData | PointData]
     feature_extractor: str
     image_shape: ImageShape
     kind: str = "images"
@@ -169,8 +207,12 @@ class SuiteSpec:
 ComponentSpec = ArchitectureSpec | LossSpec | RegularizerSpec | DatasetSpec | SuiteSpec
 
 
-def incompatibility(architecture: ArchitectureSpec, *others: LossSpec | RegularizerSpec) -> str | None:
+def incompatibility(architecture: ArchitectureSpec, *others: LossSpec | RegularizerSpec,
+                    data_kind: str = "images") -> str | None:
     """Why this combination cannot run, or None. A declared reason, never a crash mid-suite."""
+    for component in (architecture, *others):
+        if data_kind not in component.data_kinds:
+            return f"{component.name} does not support {data_kind} data"
     for other in others:
         for trait in sorted(architecture.traits):
             if trait in other.incompatible:

@@ -16,7 +16,7 @@ import torch
 from ganbench.builtin.suites import SUITES_DIR
 from ganbench.data import fashion_mnist
 from ganbench.data.idx import DataError
-from ganbench.metrics.sharpness import high_frequency_fraction
+from ganbench.metrics.spectrum import radial_frequencies, rapsd
 from ganbench.plugins import Catalog
 from ganbench.specs import DataRequest
 
@@ -100,8 +100,9 @@ def test_shapes_are_deterministic_crisp_and_sized(builtin_catalog: Catalog, real
     rgb = load(builtin_catalog, "shapes", "train", None, 32, 3)
     assert rgb.shape == (16000, 3, 32, 32)
     assert not torch.equal(load(builtin_catalog, "shapes", "train", None, 28, 1)[:100], gray[:100])
-    # Hard edges: markedly more high-frequency power than Fashion-MNIST (0.25 vs 0.16 when written).
-    assert high_frequency_fraction(gray[:1000]) > 1.5 * high_frequency_fraction(real_reference[:1000])
+    # Hard edges: markedly more power above 0.25 cycles/px than Fashion-MNIST.
+    high = radial_frequencies(28) > 0.25
+    assert rapsd(gray[:1000])[high].sum() > 1.5 * rapsd(real_reference[:1000])[high].sum()
 
 
 @pytest.mark.parametrize("dataset", ["mnist", "cifar10", "shapes", "image-folder", "stacked-fashion-mnist"])

@@ -16,12 +16,15 @@ from ganbench.leaderboard import TIMING_COLUMNS
 RUN_COLUMNS = {"suite", "dataset", "entry", "architecture", "loss", "regularizer", "seed", "status", "reason",
                "generator_steps", "batch_size", "d_steps_per_g_step", "images_seen", "fid_samples",
                "reference_samples", "feature_extractor", "dataset_source", "dataset_sha256", "fid", "kid",
-               "precision", "recall", "sharpness", "architecture_plugin", "ganbench_version", "run_id",
+               "precision", "recall", "density", "coverage", "blur_score", "noise_score", "log_spectral_distance",
+               "laplacian_ratio", "final_best_ratio", "fid_tail_slope", "fid_volatility", "loss_oscillation",
+               "metrics_version", "kid_subset_size", "architecture_plugin", "ganbench_version", "run_id",
                *TIMING_COLUMNS}
 SUMMARY_COLUMNS = {"rank", "entry", "architecture", "loss", "regularizer", "seeds", "n_seeds", "n_completed",
-                   "n_diverged", "n_failed", "fid_mean", "fid_std", "fid_ci95", "sharpness_mean",
-                   "sharpness_std", "stability_fid_cv", "diverged_fraction", "generator_steps", "fid_samples",
-                   "feature_extractor", "dataset_source"}
+                   "n_diverged", "n_failed", "fid_mean", "fid_std", "fid_ci95", "fid_iqr",
+                   "blur_score_mean", "blur_score_std", "noise_score_mean", "density_mean", "coverage_mean",
+                   "final_best_ratio_mean", "fid_volatility_mean", "loss_oscillation_mean", "stability_fid_cv",
+                   "diverged_fraction", "generator_steps", "fid_samples", "feature_extractor", "dataset_source"}
 
 
 def ganbench(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

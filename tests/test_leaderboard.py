@@ -15,7 +15,7 @@ def record(entry: str, seed: int, status: str, fid: float | None) -> dict[str, A
             "channels": 1, "latent_dim": 8, "lr_generator": 1e-3, "lr_discriminator": 1e-3, "beta1": 0.5,
             "beta2": 0.999, "fid_samples": 100, "device": "cpu"}
     metrics = {} if fid is None else {"fid": fid, "kid": 0.01, "kid_std": 0.001, "precision": 0.5,
-                                      "recall": 0.4, "sharpness": 0.9}
+                                      "recall": 0.4, "blur_score": -0.1}
     return {"run_id": f"{entry}-{seed}", "entry": entry, "spec": spec, "status": status,
             "reason": "" if status == "completed" else "non-finite generator loss at generator step 3",
             "metrics": metrics, "context": {"ganbench": "0.1.0", "feature_extractor": "fe@1",

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import scipy.linalg
@@ -7,8 +9,7 @@ import torch
 from torchvision.transforms.functional import gaussian_blur
 
 from ganbench.metrics import extractor
-from ganbench.metrics.fidelity import fidelity
-from ganbench.metrics.sharpness import high_frequency_fraction, sharpness
+from ganbench.metrics.fidelity import cache_key, density_coverage, fidelity, reference_features
 
 N = 2000
 SIGMAS = (0.5, 1.0, 1.5, 2.0)
@@ -54,25 +55,37 @@ def test_fid_matches_an_independent_frechet_distance(real_pair: tuple[torch.Tens
     assert fidelity(fake, reference, FE, kid=False, prc=False)["fid"] == pytest.approx(expected, rel=1e-4)
 
 
-def test_sharpness_is_one_for_real_and_falls_with_blur(real_pair: tuple[torch.Tensor, torch.Tensor]) -> None:
+def test_density_and_coverage_have_their_known_values(real_pair: tuple[torch.Tensor, torch.Tensor]) -> None:
+    """Naeem et al. 2020: on identical distributions E[density] = 1 and E[coverage] = 1 - 2^-k."""
     train, reference = real_pair
-    assert sharpness(train, reference) == pytest.approx(1.0, abs=0.05)
-    scores = [sharpness(blur(train, s), reference) for s in SIGMAS]
-    assert scores == sorted(scores, reverse=True) and scores[0] < 0.9, scores
+    scores = fidelity(train, reference, FE)
+    assert scores["density"] == pytest.approx(1.0, abs=0.1)
+    assert scores["coverage"] == pytest.approx(1 - 0.5**5, abs=0.03)
+    blurred = fidelity(blur(train, 1.5), reference, FE)
+    assert blurred["coverage"] < scores["coverage"] - 0.3 and blurred["density"] < 0.5 * scores["density"]
 
 
-def test_sharpness_sees_noise_as_high_frequency(real_pair: tuple[torch.Tensor, torch.Tensor]) -> None:
-    train, reference = real_pair
-    gen = torch.Generator().manual_seed(0)
-    noisy = (train.float() + 40 * torch.randn(train.shape, generator=gen)).clamp(0, 255).to(torch.uint8)
-    assert sharpness(noisy, reference) > 1.5
+def test_density_coverage_on_points_by_hand() -> None:
+    real = torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    # k = 1: every real point's radius is 1 (its nearest neighbour).
+    fake = torch.tensor([[0.1, 0.0], [0.5, 0.5], [5.0, 5.0]])
+    scores = density_coverage(fake, real, k=1)
+    # (0.1, 0) is inside the balls of (0, 0) and (1, 0), not (0, 1) (distance 1.005) or (1, 1);
+    # (0.5, 0.5) is inside all four; (5, 5) inside none: density = (2 + 4) / (1 * 3).
+    assert scores["density"] == pytest.approx(2.0)
+    assert scores["coverage"] == 1.0
 
 
-def test_high_frequency_fraction_of_known_images() -> None:
-    flat = torch.full((3, 1, 28, 28), 128, dtype=torch.uint8)
-    assert high_frequency_fraction(flat) == 0.0
-    checker = ((torch.arange(28).view(-1, 1) + torch.arange(28)) % 2 * 255).to(torch.uint8)
-    assert high_frequency_fraction(checker.expand(2, 1, 28, 28)) > 0.95  # all power at Nyquist
+def test_reference_features_are_cached_under_their_protocol(real_pair: tuple[torch.Tensor, torch.Tensor],
+                                                            tmp_path: Path) -> None:
+    _, reference = real_pair
+    key = cache_key("sha", "reference", 500, FE)
+    assert key != cache_key("sha", "reference", 499, FE) and key != cache_key("sha2", "reference", 500, FE)
+    first = reference_features(reference[:500], FE, key, tmp_path)
+    assert (tmp_path / f"{key}.pt").is_file()
+    # The cached file is what is used: overwrite it and the overwritten features come back.
+    torch.save(first * 2, tmp_path / f"{key}.pt")
+    assert torch.equal(reference_features(reference[:500], FE, key, tmp_path), first * 2)
 
 
 def test_extractor_accepts_rgb_and_other_sizes(real_pair: tuple[torch.Tensor, torch.Tensor]) -> None:

@@ -35,8 +35,8 @@ def test_builtins_register_through_hooks(builtin_catalog: plugins.Catalog) -> No
     assert builtin_catalog.names("regularizers") == ["consistency", "diffaugment", "dropout", "ema",
                                                      "gradient-penalty", "instance-noise", "lecam", "none", "r1",
                                                      "spectral-norm"]
-    assert builtin_catalog.names("datasets") == ["cifar10", "fashion-mnist", "image-folder", "mnist", "shapes",
-                                                 "stacked-fashion-mnist"]
+    assert builtin_catalog.names("datasets") == ["cifar10", "fashion-mnist", "grid-25", "image-folder", "mnist",
+                                                 "ring-8", "shapes", "stacked-fashion-mnist"]
     assert builtin_catalog.problems == []
     assert {p.distribution for p in builtin_catalog.plugins} == {"ganbench"}
 
@@ -72,7 +72,8 @@ def test_plugins_command_lists_installed_plugin(tmp_path: Path) -> None:
     assert rows["ganbench_demo_ep"]["version"] == "0.3.0"
     assert rows["ganbench_demo_ep"]["components"] == {"architectures": ["demo-mlp"], "losses": ["demo-loss"]}
     assert rows["ganbench.builtin.datasets"]["components"] == {
-        "datasets": ["cifar10", "fashion-mnist", "image-folder", "mnist", "shapes", "stacked-fashion-mnist"]}
+        "datasets": ["cifar10", "fashion-mnist", "grid-25", "image-folder", "mnist", "ring-8", "shapes",
+                     "stacked-fashion-mnist"]}
     assert rows["ganbench_demo_ep"]["hooks"] == ["register_architectures", "register_losses"]
 
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from ganbench.data import cifar10, fashion_mnist, image_folder, shapes, stacked
+from ganbench.data import cifar10, fashion_mnist, image_folder, points, shapes, stacked
 from ganbench.data.fashion_mnist import Split
 from ganbench.hookspecs import Register, hookimpl
 from ganbench.metrics.modes import STACKED_MODES, stacked_modes
-from ganbench.specs import DataRequest, DatasetSpec, ImageData
+from ganbench.specs import DataRequest, DatasetSpec, ImageData, PointData
 
-# Until per-dataset extractors exist (issue 6), every dataset is scored in the Fashion-MNIST CNN's
-# feature space; its FIDs compare entries on one dataset, not datasets with each other.
+# Each dataset's default FID feature space (`ganbench extractor list`). Data with no domain CNN of its
+# own (mnist, cifar10, your images) uses the Fashion-MNIST CNN on luminance; `--extractor inception-v3`
+# gives the standard 2048-d FID where its weights file is installed. FIDs compare entries on one
+# dataset and extractor version, never datasets with each other.
 EXTRACTOR = "fashion-mnist-cnn"
 
 
@@ -47,6 +49,14 @@ def load_shapes(request: DataRequest) -> ImageData:
     return ImageData(images, f"procedural:shapes[{request.split}, seed {shapes.SEEDS[request.split]}]")
 
 
+def _point_loader(name: str) -> Callable[[DataRequest], PointData]:
+    def loader(request: DataRequest) -> PointData:
+        seed = points.SEEDS.get(request.split)
+        return PointData(points.load_split(name, request.split), f"procedural:{name}[{request.split}, seed {seed}]")
+
+    return loader
+
+
 @hookimpl
 def register_datasets(register: Register) -> None:
     register(DatasetSpec(
@@ -77,12 +87,20 @@ def register_datasets(register: Register) -> None:
         name="stacked-fashion-mnist",
         summary="Three Fashion-MNIST images as RGB channels: 1,000 modes, counted by the shipped classifier",
         reference="Metz et al. 2017, Unrolled GANs, ICLR (Stacked MNIST); Lin et al. 2018, PacGAN, NeurIPS",
-        load=load_stacked, feature_extractor=EXTRACTOR, image_shape=(3, 28, 28),
+        load=load_stacked, feature_extractor="stacked-fashion-mnist-cnn", image_shape=(3, 28, 28),
         modes=stacked_modes, n_modes=STACKED_MODES,
     ))
     register(DatasetSpec(
         name="shapes",
         summary="Procedural crisp-edged polygons, discs, stripes, checkers and strokes (blur shows plainly)",
         reference="ganbench",
-        load=load_shapes, feature_extractor=EXTRACTOR, image_shape=(1, 28, 28),
+        load=load_shapes, feature_extractor="shapes-cnn", image_shape=(1, 28, 28),
     ))
+    for name, summary in (("ring-8", "8 Gaussians on the unit circle, std 0.01 (2-D points)"),
+                          ("grid-25", "25 Gaussians on the grid {-4, -2, 0, 2, 4}^2, std 0.05 (2-D points)")):
+        register(DatasetSpec(
+            name=name, summary=summary,
+            reference="Lin et al. 2018, PacGAN, NeurIPS (after Metz et al. 2017; Srivastava et al. 2017, VEEGAN)",
+            load=_point_loader(name), feature_extractor="", image_shape=(2, 1, 1), kind="points",
+            modes=points.MIXTURES[name].assign, n_modes=len(points.MIXTURES[name].centers),
+        ))

@@ -230,6 +230,7 @@ class LeCam(Regularizer):
 
 
 _BN = "batchnorm-discriminator"
+_IMAGES = frozenset({"images"})  # image augmentations: translations, cutout, colour
 
 
 @hookimpl
@@ -254,13 +255,15 @@ def register_regularizers(register: Register) -> None:
         "Sønderby et al. 2017, Amortised MAP Inference for Image Super-resolution, ICLR", InstanceNoise))
     register(RegularizerSpec(
         "diffaugment", "Differentiable colour + translation + cutout on every D input",
-        "Zhao et al. 2020, Differentiable Augmentation for Data-Efficient GAN Training, NeurIPS", DiffAugment))
+        "Zhao et al. 2020, Differentiable Augmentation for Data-Efficient GAN Training, NeurIPS", DiffAugment,
+        data_kinds=_IMAGES))
     register(RegularizerSpec(
         "ema", "Score an exponential moving average of G's weights (beta 0.999)",
         "Yazıcı et al. 2019, The Unusual Effectiveness of Averaging in GAN Training, ICLR", GeneratorEMA))
     register(RegularizerSpec(
         "consistency", "Balanced consistency regularization (bCR) under random translations",
-        "Zhao et al. 2021, Improved Consistency Regularization for GANs, AAAI", BalancedConsistency))
+        "Zhao et al. 2021, Improved Consistency Regularization for GANs, AAAI", BalancedConsistency,
+        data_kinds=_IMAGES))
     register(RegularizerSpec(
         "lecam", "LeCam: pull D's outputs towards moving anchors of the other side (lambda 0.3)",
         "Tseng et al. 2021, Regularizing GANs under Limited Data, CVPR", LeCam))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import sys
 import time
@@ -14,6 +15,7 @@ import click
 from ganbench import plugins
 from ganbench.executors.local import default_workers, run_specs
 from ganbench.leaderboard import format_summary, write_tables
+from ganbench.metrics.registry import check_available
 from ganbench.progress import suite_bar
 from ganbench.suites import MATRICES, expand, load_suite, load_suite_file, select
 from ganbench.training.seeding import resolve_device
@@ -56,12 +58,15 @@ def _parse_seeds(text: str) -> tuple[int, ...]:
               help="Wall-clock cap on each run's training, for equal-compute comparisons (not reproducible).")
 @click.option("--checkpoint-every", type=click.IntRange(min=0), default=0,
               help="Checkpoint every N generator steps [default: 0 = about ten times a run].")
+@click.option("--extractor", "feature_extractor", default=None,
+              help="Score in this feature space instead of the dataset's (`ganbench extractor list`).")
 @click.option("--force", is_flag=True, help="Re-run runs already in the store.")
 @click.option("--no-plugins", is_flag=True, help="Built-in components only.")
 def run(run_all: bool, suite: str, suite_file: Path | None, out: Path, store: Path, data_root: Path | None,
         device: str, workers: int | None, matrix: str, architectures: tuple[str, ...], losses: tuple[str, ...],
         regularizers: tuple[str, ...], dataset: str | None, seeds: str | None, compute_dtype: str,
-        budget_seconds: float | None, checkpoint_every: int, force: bool, no_plugins: bool) -> None:
+        budget_seconds: float | None, checkpoint_every: int, feature_extractor: str | None, force: bool,
+        no_plugins: bool) -> None:
     """Train and score every entry of a suite on its fixed seeds."""
     if not (run_all or architectures or losses or regularizers):
         raise click.UsageError("say what to run: --all runs every entry of the suite; --arch/--loss/--reg "
@@ -82,6 +87,10 @@ def run(run_all: bool, suite: str, suite_file: Path | None, out: Path, store: Pa
         chosen = dataclasses.replace(chosen, seeds=_parse_seeds(seeds))
     if budget_seconds is not None:
         chosen = dataclasses.replace(chosen, budget={**chosen.budget, "budget_seconds": budget_seconds})
+    if feature_extractor is not None:
+        chosen = dataclasses.replace(chosen, evaluation={**chosen.evaluation, "feature_extractor": feature_extractor})
+    if chosen.evaluation.get("feature_extractor"):
+        check_available(chosen.evaluation["feature_extractor"])  # a missing weights file fails here, not per run
     specs = select(expand(chosen, catalog, torch_device.type, matrix, compute_dtype), catalog, architectures, losses,
                    regularizers)
     if workers is None:
@@ -101,8 +110,13 @@ def run(run_all: bool, suite: str, suite_file: Path | None, out: Path, store: Pa
     def progress(record: dict[str, Any], reused: bool) -> None:
         nonlocal done
         done += 1
-        fid = record.get("metrics", {}).get("fid")
-        what = f"fid {fid:.2f}" if fid is not None else record.get("reason", "")
+        metrics = record.get("metrics", {})
+        if "fid" in metrics:
+            what = f"fid {metrics['fid']:.2f}"
+        elif "modes_covered" in metrics:
+            what = f"{metrics['modes_covered']:.0f} modes, {metrics.get('high_quality', math.nan):.1f}% high quality"
+        else:
+            what = record.get("reason", "")
         how = "reused" if reused else f"{record.get('wall_seconds', 0):.0f} s"
         elapsed = time.perf_counter() - started
         line = (f"[{done}/{total}] {record['entry']} seed {record['spec']['seed']}: "

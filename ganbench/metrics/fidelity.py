@@ -1,17 +1,33 @@
-"""FID, KID and precision/recall through torch-fidelity, computed in memory (no PNG round trip)."""
+"""FID, KID, precision/recall (torch-fidelity) and density/coverage on one set of features.
+
+Features come from a torch-fidelity feature extractor, computed in memory (no PNG round trip). The
+reference split's features are cached on disk under a key made of the dataset content hash, split,
+sample count, extractor name and version, so each worker process (and each later suite) reuses them.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import io
+import json
+from pathlib import Path
 from typing import Any
 
 import torch
-import torch_fidelity
 from torch import Tensor
 from torch.utils.data import Dataset
+from torch_fidelity.metric_fid import fid_features_to_statistics, fid_statistics_to_metric
+from torch_fidelity.metric_kid import kid_features_to_metric
+from torch_fidelity.metric_prc import prc_features_to_metric
+from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
+from torch_fidelity.utils import create_feature_extractor, get_featuresdict_from_dataset
 
-from ganbench.metrics import extractor
+from ganbench.metrics.registry import batch_size, ensure_registered, extractor_version
+from ganbench.store import atomic_write_bytes
 
-EXTRACTORS = {extractor.NAME: extractor}
+PRC_NEIGHBOURHOOD = 3  # k of torch-fidelity's improved precision/recall (Kynkäänniemi et al. 2019)
+DC_NEIGHBOURHOOD = 5  # k of density/coverage, as recommended by Naeem et al. 2020
+KID_SUBSETS, KID_SUBSET_SIZE = 100, 1000
 
 
 class TensorImages(Dataset[Tensor]):
@@ -29,27 +45,80 @@ class TensorImages(Dataset[Tensor]):
         return self.images[index]
 
 
-def extractor_version(name: str) -> str:
-    return EXTRACTORS[name].weights_version()
+def extract(images: Tensor, feature_extractor: str, cuda: bool = False) -> Tensor:
+    """float32 features (N, D) of uint8 images in the extractor's FID layer."""
+    ensure_registered(feature_extractor)
+    layer = FEATURE_EXTRACTORS_REGISTRY[feature_extractor].get_default_feature_layer_for_metric("fid")
+    net = create_feature_extractor(feature_extractor, [layer], cuda=cuda, verbose=False)
+    # save_cpu_ram: no DataLoader worker processes, since ganbench already runs one job per core.
+    out = get_featuresdict_from_dataset(TensorImages(images), net, batch_size=batch_size(feature_extractor), cuda=cuda,
+                                        save_cpu_ram=True, verbose=False)
+    return out[layer].float().cpu()
 
 
-def fidelity(fake: Tensor, real: Tensor, feature_extractor: str, cuda: bool = False,
-             kid: bool = True, prc: bool = True) -> dict[str, float]:
-    """Scores of ``fake`` against ``real`` (both uint8 NCHW) in the extractor's feature space."""
-    EXTRACTORS[feature_extractor].ensure_registered()
-    n = min(len(fake), len(real))
-    kwargs: dict[str, Any] = dict(
-        input1=TensorImages(fake), input2=TensorImages(real), feature_extractor=feature_extractor,
-        fid=True, kid=kid, prc=prc, cuda=cuda, batch_size=500, verbose=False, cache=False,
-        save_cpu_ram=True,  # no DataLoader worker processes: we already run one job per core
-        kid_subset_size=min(1000, n),
-    )
-    out = torch_fidelity.calculate_metrics(**kwargs)
-    scores = {"fid": float(out["frechet_inception_distance"])}
+def cache_key(dataset_sha256: str, split: str, count: int, feature_extractor: str) -> str:
+    """What decides the reference features: data content, split, sample count, extractor and version."""
+    parts = [dataset_sha256, split, str(count), feature_extractor, extractor_version(feature_extractor)]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:20]
+
+
+def reference_features(images: Tensor, feature_extractor: str, key: str, cache_dir: Path | None,
+                       cuda: bool = False) -> Tensor:
+    """Features of the reference images, from ``cache_dir/<key>.pt`` when it is there."""
+    path = cache_dir / f"{key}.pt" if cache_dir else None
+    if path is not None and path.is_file():
+        cached: Tensor = torch.load(path, map_location="cpu", weights_only=True)
+        if cached.shape[0] == images.shape[0]:
+            return cached
+    feats = extract(images, feature_extractor, cuda)
+    if path is not None:
+        buffer = io.BytesIO()
+        torch.save(feats, buffer)
+        atomic_write_bytes(path, buffer.getvalue())  # concurrent workers may race: last rename wins
+        atomic_write_bytes(path.with_suffix(".json"), json.dumps({
+            "feature_extractor": feature_extractor, "version": extractor_version(feature_extractor),
+            "count": int(images.shape[0])}).encode())
+    return feats
+
+
+def density_coverage(fake: Tensor, real: Tensor, k: int = DC_NEIGHBOURHOOD) -> dict[str, float]:
+    """Naeem et al. 2020. With r_i the distance from real X_i to its k-th nearest real neighbour:
+    density = 1/(kM) sum_j sum_i 1[|Y_j - X_i| <= r_i] (1 on matching distributions, may exceed 1);
+    coverage = 1/N sum_i 1[min_j |Y_j - X_i| <= r_i] (in [0, 1])."""
+    real, fake = real.double(), fake.double()
+    radii = torch.cdist(real, real).kthvalue(k + 1, dim=1).values  # k + 1: each point is its own nearest
+    inside = torch.cdist(fake, real) <= radii.unsqueeze(0)  # (M, N)
+    return {"density": float(inside.sum() / (k * fake.shape[0])),
+            "coverage": float(inside.any(0).double().mean())}
+
+
+def fidelity_from_features(fake: Tensor, real: Tensor, kid: bool = True, prc: bool = True) -> dict[str, float]:
+    """FID (+ KID, precision/recall, density/coverage) of generated vs real features."""
+    stats = [fid_features_to_statistics(f.double()) for f in (fake, real)]
+    scores = {"fid": float(fid_statistics_to_metric(stats[0], stats[1], verbose=False)["frechet_inception_distance"])}
     if kid:
+        size = min(KID_SUBSET_SIZE, len(fake), len(real))
+        out = kid_features_to_metric(fake, real, kid_subsets=KID_SUBSETS, kid_subset_size=size, verbose=False)
         scores["kid"] = float(out["kernel_inception_distance_mean"])
         scores["kid_std"] = float(out["kernel_inception_distance_std"])
     if prc:
-        scores["precision"] = float(out["precision"])
-        scores["recall"] = float(out["recall"])
+        out = prc_features_to_metric(fake, real, prc_neighborhood=PRC_NEIGHBOURHOOD, save_cpu_ram=True,
+                                     verbose=False)
+        scores["precision"], scores["recall"] = float(out["precision"]), float(out["recall"])
+        scores.update(density_coverage(fake, real))
     return scores
+
+
+def fidelity(fake: Tensor, real: Tensor, feature_extractor: str, cuda: bool = False, kid: bool = True,
+             prc: bool = True, real_features: Tensor | None = None) -> dict[str, float]:
+    """Scores of ``fake`` against ``real`` (both uint8 NCHW) in the extractor's feature space."""
+    real_f = real_features if real_features is not None else extract(real, feature_extractor, cuda)
+    return fidelity_from_features(extract(fake, feature_extractor, cuda), real_f, kid=kid, prc=prc)
+
+
+def protocol(feature_extractor: str, fake_count: int, real_count: int, split: str = "reference") -> dict[str, Any]:
+    """What the fidelity scores depend on besides the samples: stored beside them in every record."""
+    return {"feature_extractor": f"{feature_extractor}@{extractor_version(feature_extractor)}",
+            "samples": fake_count, "reference_samples": real_count, "reference_split": split,
+            "kid_subsets": KID_SUBSETS, "kid_subset_size": min(KID_SUBSET_SIZE, fake_count, real_count),
+            "prc_neighbourhood": PRC_NEIGHBOURHOOD, "dc_neighbourhood": DC_NEIGHBOURHOOD}

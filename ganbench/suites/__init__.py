@@ -48,10 +48,11 @@ _SCHEMA: dict[str, dict[str, type]] = {
 # Optional keys and their defaults (0 = off).
 _OPTIONAL: dict[str, dict[str, tuple[type, Any]]] = {
     "budget": {"budget_seconds": (float, 0.0)},
-    "evaluation": {"eval_points": (int, 0), "curve_fid_samples": (int, 500)},
+    "evaluation": {"eval_points": (int, 0), "curve_fid_samples": (int, 500), "feature_extractor": (str, "")},
 }
-_TOP: dict[str, type] = {"name": str, "description": str, "dataset": str, "resolution": int, "channels": int,
-                         "latent_dim": int}
+_TOP: dict[str, type] = {"name": str, "description": str, "dataset": str, "latent_dim": int}
+# Image suites need both; point datasets (ring-8, grid-25) have no resolution or channels.
+_TOP_OPTIONAL: dict[str, tuple[type, Any]] = {"resolution": (int, 0), "channels": (int, 0)}
 
 
 def _value(path: Path, name: str, value: Any, kind: type, positive: bool) -> Any:
@@ -85,7 +86,7 @@ def load_suite_file(path: Path) -> Suite:
         raise SuiteError(f"{path}: no such suite file") from None
     except tomllib.TOMLDecodeError as exc:
         raise SuiteError(f"{path}: invalid TOML: {exc}") from None
-    top = _check(path, "", data, _TOP)
+    top = _check(path, "", data, _TOP, _TOP_OPTIONAL)
     tables: dict[str, Any] = {}
     for name, schema in _SCHEMA.items():
         table = data.get(name)
@@ -115,7 +116,9 @@ def expand(suite: Suite, catalog: Catalog, device: str, matrix: str = "ofat",
            compute_dtype: str = "fp32") -> list[RunSpec]:
     """Every entry of the suite on every seed: one factor at a time around the baseline (``ofat``),
     or every combination of registered components (``full``)."""
-    catalog.get("datasets", suite.dataset)
+    dataset = catalog.spec("datasets", suite.dataset)
+    if dataset.kind == "images" and not (suite.resolution and suite.channels):
+        raise SuiteError(f"{suite.path}: resolution and channels must be positive for image dataset {dataset.name}")
     for factor, kind in FACTORS:
         catalog.get(kind, suite.baseline[factor])
     entries = [dict(suite.baseline)]

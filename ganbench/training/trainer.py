@@ -69,6 +69,21 @@ def prepare_images(images: Tensor, resolution: int, channels: int) -> Tensor:
     return images.contiguous()
 
 
+def to_model_input(batch: Tensor) -> Tensor:
+    """uint8 images -> [-1, 1]; point data (float) is used as it is."""
+    return to_unit_range(batch) if batch.dtype == torch.uint8 else batch.float()
+
+
+def build_networks(spec: RunSpec, catalog: Catalog, data: Tensor) -> tuple[nn.Module, nn.Module]:
+    """The architecture's networks for this run's data: images (uint8) or points (float (N, D))."""
+    arch = catalog.spec("architectures", spec.architecture)
+    if data.dtype == torch.uint8:
+        return arch.build((spec.channels, spec.resolution, spec.resolution), spec.latent_dim)
+    if arch.build_points is None:
+        raise ValueError(f"{arch.name} does not support points data")
+    return arch.build_points(int(data.shape[1]), spec.latent_dim)
+
+
 def _exploded(*modules: nn.Module) -> str | None:
     for name, module in (("generator", modules[0]), ("discriminator", modules[1])):
         largest = max((float(p.detach().abs().max()) for p in module.parameters()), default=0.0)
@@ -86,7 +101,7 @@ def eval_steps(spec: RunSpec) -> set[int]:
 def train(spec: RunSpec, catalog: Catalog, data: Tensor, device: torch.device,
           evaluate: Evaluate | None = None, checkpoint: Path | None = None,
           checkpoint_every: int = 0, on_step: Callable[[int], None] | None = None) -> TrainResult:
-    """Train ``spec`` on uint8 ``data`` (N, C, H, W at the spec's resolution).
+    """Train ``spec`` on uint8 ``data`` (N, C, H, W at the spec's resolution) or float points (N, D).
 
     Batches and latents come from one seeded generator on the CPU, so the sequence of inputs is
     the same on every device. A non-finite loss or exploding weights stop the run as ``diverged``.
@@ -96,9 +111,7 @@ def train(spec: RunSpec, catalog: Catalog, data: Tensor, device: torch.device,
     training RNG streams (the global RNG is restored around it).
     """
     seed_everything(spec.seed, device)
-    image_shape = (spec.channels, spec.resolution, spec.resolution)
-    generator, discriminator = catalog.spec("architectures", spec.architecture).build(image_shape,
-                                                                                      spec.latent_dim)
+    generator, discriminator = build_networks(spec, catalog, data)
     loss = catalog.spec("losses", spec.loss).factory()
     regularizer = catalog.spec("regularizers", spec.regularizer).factory()
     generator, discriminator = regularizer.wrap(generator, discriminator)
@@ -113,7 +126,7 @@ def train(spec: RunSpec, catalog: Catalog, data: Tensor, device: torch.device,
 
     def real_batch() -> Tensor:
         idx = torch.randint(n, (batch,), generator=rng)
-        return to_unit_range(data[idx]).to(device)
+        return to_model_input(data[idx]).to(device)
 
     def latents() -> Tensor:
         return torch.randn(batch, spec.latent_dim, generator=rng).to(device)
@@ -211,11 +224,13 @@ def train(spec: RunSpec, catalog: Catalog, data: Tensor, device: torch.device,
 @torch.no_grad()
 def sample(generator: nn.Module, count: int, latent_dim: int, seed: int, device: torch.device,
            batch: int = 500) -> Tensor:
-    """``count`` uint8 samples from fixed, seeded latents (the same for every entry with this seed)."""
+    """``count`` samples from fixed, seeded latents (the same for every entry with this seed): uint8
+    images, or float32 points when the generator makes (N, D) points."""
     generator.eval()
     rng = torch.Generator().manual_seed(10_000 + seed)
     chunks = []
     for start in range(0, count, batch):
         z = torch.randn(min(batch, count - start), latent_dim, generator=rng).to(device)
-        chunks.append(to_uint8(generator(z)).cpu())
+        out = generator(z)
+        chunks.append((to_uint8(out) if out.dim() == 4 else out.float()).cpu())
     return torch.cat(chunks)

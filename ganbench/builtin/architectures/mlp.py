@@ -53,11 +53,49 @@ def build(image_shape: ImageShape, latent_dim: int) -> tuple[nn.Module, nn.Modul
     return MlpGenerator(image_shape, latent_dim), MlpDiscriminator(image_shape)
 
 
+class PointGenerator(nn.Module):
+    """z -> 3 x 128 ReLU -> linear points: unbounded, since grid-25 spans [-4, 4]."""
+
+    def __init__(self, point_dim: int, latent_dim: int, width: int = 128, depth: int = 3):
+        super().__init__()
+        layers: list[nn.Module] = []
+        for i in range(depth):
+            layers += [nn.Linear(latent_dim if i == 0 else width, width), nn.ReLU()]
+        self.net = nn.Sequential(*layers, nn.Linear(width, point_dim))
+
+    def forward(self, z: Tensor) -> Tensor:
+        out: Tensor = self.net(z)
+        return out
+
+
+class PointDiscriminator(nn.Module):
+    """Points -> 3 x 128 LeakyReLU -> one logit (small MLPs as in the 2-D experiments of the
+    mode-collapse papers; the widths are ganbench's choice)."""
+
+    def __init__(self, point_dim: int, width: int = 128, depth: int = 3):
+        super().__init__()
+        layers: list[nn.Module] = []
+        for i in range(depth):
+            layers += [nn.Linear(point_dim if i == 0 else width, width), nn.LeakyReLU(0.2)]
+        self.body = nn.Sequential(*layers)
+        self.head = nn.Linear(width, 1)
+
+    def features(self, x: Tensor) -> Tensor:
+        return self.body(x)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.head(self.body(x)).squeeze(1)
+
+
+def build_points(point_dim: int, latent_dim: int) -> tuple[nn.Module, nn.Module]:
+    return PointGenerator(point_dim, latent_dim), PointDiscriminator(point_dim)
+
+
 @hookimpl
 def register_architectures(register: Register) -> None:
     register(ArchitectureSpec(
         name="mlp",
         summary="Fully connected generator and discriminator (the original GAN)",
         reference="Goodfellow et al. 2014, Generative Adversarial Nets, NeurIPS",
-        build=build, resolutions=(28, 32, 64),
+        build=build, resolutions=(28, 32, 64), build_points=build_points,
     ))
