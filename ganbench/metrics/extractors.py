@@ -26,7 +26,7 @@ from torch_fidelity.feature_extractor_base import FeatureExtractorBase
 from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY, register_feature_extractor
 
 from ganbench.metrics import extractor
-from ganbench.metrics.extractor import CnnExtractor, load_network, preprocess
+from ganbench.metrics.extractor import CnnExtractor, preprocess
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 
@@ -48,16 +48,10 @@ class ShapesCnnExtractor(CnnExtractor):
     STD = SHAPES_STD
 
 
-class StackedFashionCnnExtractor(FeatureExtractorBase):
+class StackedFashionCnnExtractor(CnnExtractor):
     """``stacked-fashion-mnist-cnn``: each channel of a uint8 (N, 3, H, W) image through the
-    Fashion-MNIST CNN. Features ``penultimate`` (384-d: the three 128-d vectors, R, G, B) and
-    ``logits`` (1000-d joint log-probabilities of mode 100*c0 + 10*c1 + c2)."""
-
-    def __init__(self, name: str, features_list: list[str],
-                 feature_extractor_weights_path: str | None = None, **kwargs: Any) -> None:
-        super().__init__(name, features_list)
-        path = Path(feature_extractor_weights_path) if feature_extractor_weights_path else extractor.WEIGHTS
-        self.net = load_network(path)
+    Fashion-MNIST CNN (``CnnExtractor``'s defaults). Features ``penultimate`` (384-d: the three
+    128-d vectors, R, G, B) and ``logits`` (1000-d joint log-probabilities of mode 100*c0 + 10*c1 + c2)."""
 
     def forward(self, x: Tensor) -> tuple[Tensor, ...]:
         if x.dim() != 4 or x.shape[1] != 3:
@@ -71,18 +65,6 @@ class StackedFashionCnnExtractor(FeatureExtractorBase):
             joint = logp[:, 0, :, None, None] + logp[:, 1, None, :, None] + logp[:, 2, None, None, :]
             out["logits"] = joint.reshape(n, -1)
         return tuple(out[name].float() for name in self.features_list)
-
-    @staticmethod
-    def get_provided_features_list() -> tuple[str, ...]:
-        return ("penultimate", "logits")
-
-    @staticmethod
-    def get_default_feature_layer_for_metric(metric: str) -> str:
-        return "logits" if metric == "isc" else "penultimate"
-
-    @staticmethod
-    def can_be_compiled() -> bool:
-        return False
 
     @staticmethod
     def get_dummy_input_for_compile() -> Tensor:

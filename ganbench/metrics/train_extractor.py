@@ -17,6 +17,19 @@ from ganbench.store import atomic_write_bytes
 from ganbench.training.seeding import seed_everything
 
 
+def _update(loss: torch.Tensor, optim: torch.optim.Optimizer, sched: torch.optim.lr_scheduler.LRScheduler) -> None:
+    optim.zero_grad(set_to_none=True)
+    loss.backward()
+    optim.step()
+    sched.step()
+
+
+def _save(model: torch.nn.Module, out: Path) -> None:
+    buffer = io.BytesIO()
+    torch.save(model.state_dict(), buffer)
+    atomic_write_bytes(out, buffer.getvalue())
+
+
 def _accuracy(model: FashionCnn, images: torch.Tensor, labels: torch.Tensor) -> float:
     model.eval()
     correct = 0
@@ -47,13 +60,8 @@ def train_extractor(data_root: Path | None = None, out: Path = WEIGHTS, epochs: 
             flip = torch.rand(len(idx), generator=gen) < 0.5
             images[flip] = images[flip].flip(-1)
             loss = F.cross_entropy(model(preprocess(images)), train.labels[idx])
-            optim.zero_grad(set_to_none=True)
-            loss.backward()
-            optim.step()
-            sched.step()
-    buffer = io.BytesIO()
-    torch.save(model.state_dict(), buffer)
-    atomic_write_bytes(out, buffer.getvalue())
+            _update(loss, optim, sched)
+    _save(model, out)
     meta: dict[str, object] = {
         "train_source": train.source, "test_source": test.source, "epochs": epochs, "seed": seed,
         "batch_size": batch_size, "test_accuracy": round(_accuracy(model, test.images, test.labels), 4),
@@ -115,13 +123,8 @@ def train_shapes_extractor(out: Path = SHAPES_WEIGHTS, epochs: int = SHAPES_EPOC
             batch = _dihedral(images[idx], gen)
             logits = model(preprocess(batch, SHAPES_MEAN, SHAPES_STD))
             loss = F.binary_cross_entropy_with_logits(logits, targets[idx])
-            optim.zero_grad(set_to_none=True)
-            loss.backward()
-            optim.step()
-            sched.step()
-    buffer = io.BytesIO()
-    torch.save(model.state_dict(), buffer)
-    atomic_write_bytes(out, buffer.getvalue())
+            _update(loss, optim, sched)
+    _save(model, out)
     per_label, exact = shapes_accuracy(model, test_images, test_labels)
     meta: dict[str, object] = {
         "train_source": f"procedural:shapes[train, seed {shapes.SEEDS['train']}, first {n_train}, 28px, 1ch]",

@@ -68,27 +68,10 @@ class PointGenerator(nn.Module):
         return out
 
 
-class PointDiscriminator(nn.Module):
-    """Points -> 3 x 128 LeakyReLU -> one logit (small MLPs as in the 2-D experiments of the
-    mode-collapse papers; the widths are ganbench's choice)."""
-
-    def __init__(self, point_dim: int, width: int = 128, depth: int = 3):
-        super().__init__()
-        layers: list[nn.Module] = []
-        for i in range(depth):
-            layers += [nn.Linear(point_dim if i == 0 else width, width), nn.LeakyReLU(0.2)]
-        self.body = nn.Sequential(*layers)
-        self.head = nn.Linear(width, 1)
-
-    def features(self, x: Tensor) -> Tensor:
-        return self.body(x)
-
-    def forward(self, x: Tensor) -> Tensor:
-        return self.head(self.body(x)).squeeze(1)
-
-
 def build_points(point_dim: int, latent_dim: int) -> tuple[nn.Module, nn.Module]:
-    return PointGenerator(point_dim, latent_dim), PointDiscriminator(point_dim)
+    """Small MLPs as in the 2-D experiments of the mode-collapse papers (widths: ganbench's choice);
+    the discriminator is the image one on (point_dim, 1, 1) "images", 3 x 128 LeakyReLU."""
+    return PointGenerator(point_dim, latent_dim), MlpDiscriminator((point_dim, 1, 1), hidden=(128, 128, 128))
 
 
 @hookimpl
