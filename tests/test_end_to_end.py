@@ -85,12 +85,24 @@ def test_rerun_reuses_and_forced_rerun_is_identical(
     (["run", "--all", "--suite-file", "missing.toml"], "missing.toml: no such suite file"),
     (["run", "--all", "--data-root", "/nonexistent/fm"], "/nonexistent/fm: no fashion-mnist IDX files"),
     (["run", "--all", "--device", "tpu"], "'tpu' is not one of"),
+    (["run", "--all", "--extractor", "inceptoin"], "unknown feature extractor 'inceptoin' (available: "),
+    (["run", "--all", "--extractor", "stacked-fashion-mnist-cnn"], "cannot read 1-channel images"),
 ])
 def test_user_errors_are_one_line(tmp_path: Path, args: list[str], message: str) -> None:
     proc = ganbench(*args, cwd=tmp_path)
     assert proc.returncode != 0
     assert message in proc.stderr
     assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "leaderboards").exists()
+
+
+def test_missing_inception_weights_is_a_one_line_error(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "ganbench", "run", "--all", "--extractor", "inception-v3"],
+                          cwd=tmp_path, capture_output=True, text=True,
+                          env={**os.environ, "GANBENCH_LOAD_PLUGINS": "",
+                               "GANBENCH_INCEPTION_WEIGHTS": str(tmp_path / "missing.pt")})
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert f"GANBENCH_INCEPTION_WEIGHTS={tmp_path / 'missing.pt'} is not a file" in proc.stderr
     assert not (tmp_path / "leaderboards").exists()
 
 

@@ -15,6 +15,7 @@ import click
 from ganbench import plugins
 from ganbench.executors.local import default_workers, run_specs
 from ganbench.leaderboard import format_summary, write_tables
+from ganbench.metrics import registry
 from ganbench.metrics.registry import check_available
 from ganbench.progress import suite_bar
 from ganbench.suites import MATRICES, expand, load_suite, load_suite_file, select
@@ -90,7 +91,10 @@ def run(run_all: bool, suite: str, suite_file: Path | None, out: Path, store: Pa
     if feature_extractor is not None:
         chosen = dataclasses.replace(chosen, evaluation={**chosen.evaluation, "feature_extractor": feature_extractor})
     if chosen.evaluation.get("feature_extractor"):
-        check_available(chosen.evaluation["feature_extractor"])  # a missing weights file fails here, not per run
+        name = chosen.evaluation["feature_extractor"]
+        check_available(name)  # a missing weights file fails here, not in every run
+        if chosen.channels and not registry.accepts(name, chosen.channels):
+            raise click.UsageError(f"feature extractor {name!r} cannot read {chosen.channels}-channel images")
     specs = select(expand(chosen, catalog, torch_device.type, matrix, compute_dtype), catalog, architectures, losses,
                    regularizers)
     if workers is None:
