@@ -6,6 +6,7 @@ import hashlib
 import platform
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -105,6 +106,19 @@ def incompatible(spec: RunSpec) -> str | None:
                            data_kind=kind)
 
 
+def train_stream(spec: RunSpec, data_root: str | None) -> Callable[[int, int], torch.Tensor] | None:
+    """Fresh training images per draw, for datasets with an infinite train split; else None."""
+    source = catalog().spec("datasets", spec.dataset).stream
+    if source is None:
+        return None
+    request = DataRequest("train", Path(data_root) if data_root else None, spec.resolution, spec.channels)
+
+    def draw_images(count: int, draw: int) -> torch.Tensor:
+        return prepare_images(source(request, count, spec.seed, draw), spec.resolution, spec.channels)
+
+    return draw_images
+
+
 def auto_checkpoint_every(spec: RunSpec) -> int:
     """Checkpoint about ten times a run."""
     return max(1, spec.generator_steps // 10)
@@ -155,6 +169,7 @@ def execute(spec: RunSpec, data_root: str | None, store_root: str, checkpoint_ev
             # Point data has no FID, so no cheap-FID curve either.
             evaluate = curve_fid if data.kind == "images" else None
             result = train(spec, catalog(), data.train, device, evaluate=evaluate, checkpoint=checkpoint,
+                           stream=train_stream(spec, data_root),
                            checkpoint_every=checkpoint_every or auto_checkpoint_every(spec), on_step=on_step)
         record.update(status=result.status, reason=result.reason, steps_done=result.steps_done,
                       images_seen=result.images_seen, train_seconds=round(result.train_seconds, 3),

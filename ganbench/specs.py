@@ -191,6 +191,10 @@ class DatasetSpec:
     kind: str = "images"
     modes: Callable[[Tensor], Tensor] | None = None
     n_modes: int = 0
+    # An infinite train split: stream(request, count, run_seed, draw) gives ``count`` fresh uint8
+    # training images for draw number ``draw`` of a run; then ``load`` gives the reference split and
+    # a fixed train sample that only identifies the data (it is hashed into run ids).
+    stream: Callable[[DataRequest, int, int, int], Tensor] | None = None
 
 
 @dataclass(frozen=True)

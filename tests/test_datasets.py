@@ -105,6 +105,45 @@ def test_shapes_are_deterministic_crisp_and_sized(builtin_catalog: Catalog, real
     assert rapsd(gray[:1000])[high].sum() > 1.5 * rapsd(real_reference[:1000])[high].sum()
 
 
+def test_shapes_train_split_is_an_infinite_stream(builtin_catalog: Catalog) -> None:
+    spec = builtin_catalog.spec("datasets", "shapes")
+    assert spec.stream is not None
+    request = DataRequest("train", None, 32, 3)
+    first = spec.stream(request, 64, 0, 0)
+    assert first.shape == (64, 3, 32, 32) and first.dtype == torch.uint8
+    assert torch.equal(first, spec.stream(request, 64, 0, 0))  # deterministic
+    # Another draw, another run seed: other images; none equals a reference or fixed-train image.
+    assert not torch.equal(first, spec.stream(request, 64, 0, 1))
+    assert not torch.equal(first, spec.stream(request, 64, 1, 0))
+    fixed = torch.cat([load(builtin_catalog, "shapes", split, None, 32, 3)[:2000] for split in ("train", "reference")])
+    assert not (first.flatten(1)[:, None] == fixed.flatten(1)[None]).all(-1).any()
+
+
+def test_streamed_training_is_reproducible_and_never_repeats_a_batch(builtin_catalog: Catalog) -> None:
+    from dataclasses import replace
+
+    from ganbench.execute import train_stream
+    from ganbench.suites import expand, load_suite
+    from ganbench.training.trainer import train
+
+    spec = replace(expand(load_suite("smoke", builtin_catalog), builtin_catalog, "cpu")[0], dataset="shapes",
+                   generator_steps=6, batch_size=8)
+    stream = train_stream(spec, None)
+    assert stream is not None
+    seen: list[torch.Tensor] = []
+
+    def recording(count: int, draw: int) -> torch.Tensor:
+        seen.append(stream(count, draw))
+        return seen[-1]
+
+    data = torch.zeros(1, 1, 28, 28, dtype=torch.uint8)  # unused when streaming
+    a = train(spec, builtin_catalog, data, torch.device("cpu"), stream=recording)
+    b = train(spec, builtin_catalog, data, torch.device("cpu"), stream=stream)
+    assert len(seen) == 6 and len({bytes(x.numpy()) for x in seen}) == 6
+    for pa, pb in zip(a.generator.parameters(), b.generator.parameters(), strict=True):
+        assert torch.equal(pa, pb)
+
+
 @pytest.mark.parametrize("dataset", ["mnist", "cifar10", "shapes", "image-folder", "stacked-fashion-mnist"])
 def test_each_dataset_runs_a_smoke_suite(dataset: str, tmp_path: Path) -> None:
     data = tmp_path / "data"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from torch import Tensor
+
 from ganbench.data import cifar10, fashion_mnist, image_folder, points, shapes, stacked
 from ganbench.data.fashion_mnist import Split
 from ganbench.hookspecs import Register, hookimpl
@@ -46,7 +48,13 @@ def load_stacked(request: DataRequest) -> ImageData:
 
 def load_shapes(request: DataRequest) -> ImageData:
     images = shapes.load_split(request.split, request.resolution, request.channels)
-    return ImageData(images, f"procedural:shapes[{request.split}, seed {shapes.SEEDS[request.split]}]")
+    what = "train: a fresh stream per run" if request.split == "train" else \
+        f"{request.split}, seed {shapes.SEEDS[request.split]}"
+    return ImageData(images, f"procedural:shapes[{what}]")
+
+
+def stream_shapes(request: DataRequest, count: int, run_seed: int, draw: int) -> Tensor:
+    return shapes.stream(count, request.resolution, request.channels, run_seed, draw)
 
 
 def _point_loader(name: str) -> Callable[[DataRequest], PointData]:
@@ -94,7 +102,7 @@ def register_datasets(register: Register) -> None:
         name="shapes",
         summary="Procedural crisp-edged polygons, discs, stripes, checkers and strokes (blur shows plainly)",
         reference="ganbench",
-        load=load_shapes, feature_extractor="shapes-cnn", image_shape=(1, 28, 28),
+        load=load_shapes, feature_extractor="shapes-cnn", image_shape=(1, 28, 28), stream=stream_shapes,
     ))
     for name, summary in (("ring-8", "8 Gaussians on the unit circle, std 0.01 (2-D points)"),
                           ("grid-25", "25 Gaussians on the grid {-4, -2, 0, 2, 4}^2, std 0.05 (2-D points)")):

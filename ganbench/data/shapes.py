@@ -2,8 +2,10 @@
 text-like strokes) at any size and channel count, deterministic from a seed.
 
 Every edge is a hard step, so real images carry plenty of high-frequency power and any blur in a
-generator's samples shows plainly in the spectrum. The train split is a large fixed sample (the
-trainer takes tensors); the reference split is a disjoint fixed sample.
+generator's samples shows plainly in the spectrum. Training draws from an infinite stream: every
+real batch is freshly rendered from a seed of its own (``stream``), so no image is seen twice. The
+fixed ``train`` split is a 16k sample of the same distribution (for extractor training and for the
+dataset hash); the reference split is a disjoint fixed sample.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from torch import Tensor
 
 TRAIN_COUNT, REFERENCE_COUNT = 16_000, 10_000
 SEEDS = {"train": 0, "reference": 1_000_003}
+STREAM_KEY = 7  # first word of every stream seed; the fixed splits use single-integer seeds
+Seed = int | tuple[int, ...]  # numpy's default_rng takes either
 KINDS = ("polygon", "disc", "stripes", "checker", "strokes")
 
 
@@ -63,7 +67,7 @@ def _mask(kind: str, rng: np.random.Generator, x: np.ndarray, y: np.ndarray, siz
     return _patch(rng, x, y, size) & cells
 
 
-def _render(count: int, size: int, channels: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def _render(count: int, size: int, channels: int, seed: Seed) -> tuple[np.ndarray, np.ndarray]:
     """Images and, per image, which KINDS still show at least one pixel (later shapes paint over
     earlier ones). The labels draw nothing from ``rng``: the pixels depend on the seed alone."""
     rng = np.random.default_rng(seed)
@@ -84,7 +88,7 @@ def _render(count: int, size: int, channels: int, seed: int) -> tuple[np.ndarray
     return out, labels
 
 
-def render(count: int, size: int, channels: int, seed: int) -> Tensor:
+def render(count: int, size: int, channels: int, seed: Seed) -> Tensor:
     """``count`` uint8 images (count, channels, size, size): a dark background and 1-3 bright shapes."""
     return torch.from_numpy(_render(count, size, channels, seed)[0])
 
@@ -94,6 +98,12 @@ def render_labelled(count: int, size: int, channels: int, seed: int) -> tuple[Te
     are visible in each image. The first ``n`` images of any seed do not depend on ``count``."""
     images, labels = _render(count, size, channels, seed)
     return torch.from_numpy(images), torch.from_numpy(labels)
+
+
+def stream(count: int, size: int, channels: int, run_seed: int, draw: int) -> Tensor:
+    """Draw number ``draw`` of a run's infinite train stream: ``count`` fresh images, seeded by
+    (STREAM_KEY, run_seed, draw), so no two draws (and neither fixed split) share a seed."""
+    return render(count, size, channels, (STREAM_KEY, run_seed, draw))
 
 
 def load_split(split: str, size: int, channels: int) -> Tensor:

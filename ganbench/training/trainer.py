@@ -100,13 +100,15 @@ def eval_steps(spec: RunSpec) -> set[int]:
 
 def train(spec: RunSpec, catalog: Catalog, data: Tensor, device: torch.device,
           evaluate: Evaluate | None = None, checkpoint: Path | None = None,
-          checkpoint_every: int = 0, on_step: Callable[[int], None] | None = None) -> TrainResult:
+          checkpoint_every: int = 0, on_step: Callable[[int], None] | None = None,
+          stream: Callable[[int, int], Tensor] | None = None) -> TrainResult:
     """Train ``spec`` on uint8 ``data`` (N, C, H, W at the spec's resolution) or float points (N, D).
 
     Batches and latents come from one seeded generator on the CPU, so the sequence of inputs is
     the same on every device. A non-finite loss or exploding weights stop the run as ``diverged``.
     With ``checkpoint``, state is saved every ``checkpoint_every`` steps and a run that finds a
     checkpoint continues from it, giving the same result as an uninterrupted run.
+    With ``stream(count, draw)``, real batches are fresh uint8 images instead of draws from ``data``.
     ``evaluate(generator)`` gives the cheap FID of the training curve; it may not disturb the
     training RNG streams (the global RNG is restored around it).
     """
@@ -124,7 +126,9 @@ def train(spec: RunSpec, catalog: Catalog, data: Tensor, device: torch.device,
     n, batch = data.shape[0], spec.batch_size
     autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=spec.compute_dtype == "bf16")
 
-    def real_batch() -> Tensor:
+    def real_batch(draw: int) -> Tensor:
+        if stream is not None:  # an infinite train split: fresh images, seeded by the draw number
+            return to_model_input(stream(batch, draw)).to(device)
         idx = torch.randint(n, (batch,), generator=rng)
         return to_model_input(data[idx]).to(device)
 
@@ -153,11 +157,12 @@ def train(spec: RunSpec, catalog: Catalog, data: Tensor, device: torch.device,
     start = time.perf_counter() - result.train_seconds
     for step in range(first, spec.generator_steps + 1):
         regularizer.set_progress(step, spec.generator_steps)
-        for _ in range(spec.d_steps_per_g_step):
+        for k in range(spec.d_steps_per_g_step):
             with torch.no_grad(), autocast:
                 fake = generator(latents())
             with autocast:
-                real, fake = regularizer.augment(real_batch()), regularizer.augment(fake)
+                draw = (step - 1) * spec.d_steps_per_g_step + k  # so a resumed run continues the stream
+                real, fake = regularizer.augment(real_batch(draw)), regularizer.augment(fake)
                 real_logits, fake_logits = discriminator(real).float(), discriminator(fake).float()
                 d_loss = loss.discriminator_loss(real_logits, fake_logits)
                 penalty = regularizer.discriminator_penalty(discriminator, real, fake, real_logits, fake_logits)
