@@ -76,6 +76,9 @@ def context(spec: RunSpec, data_root: str | None) -> dict[str, str]:
     out = {"ganbench": ganbench.__version__, "torch": torch.__version__, "dataset_sha256": data.sha256,
            "feature_extractor": f"{extractor}@{registry.extractor_version(extractor)}" if extractor else "none",
            "metrics_version": str(METRICS_VERSION)}
+    if cat.spec("datasets", spec.dataset).stream is not None:
+        # Batches come from the stream, not the hashed fixed split: that must change the run id too.
+        out["train_split"] = "stream"
     for factor, kind in (("architecture", "architectures"), ("loss", "losses"),
                          ("regularizer", "regularizers"), ("dataset", "datasets")):
         info = cat.get(kind, getattr(spec, factor)).plugin

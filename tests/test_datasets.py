@@ -140,6 +140,11 @@ def test_streamed_training_is_reproducible_and_never_repeats_a_batch(builtin_cat
     a = train(spec, builtin_catalog, data, torch.device("cpu"), stream=recording)
     b = train(spec, builtin_catalog, data, torch.device("cpu"), stream=stream)
     assert len(seen) == 6 and len({bytes(x.numpy()) for x in seen}) == 6
+    # Streamed training is another protocol than sampling the hashed fixed split: another run id.
+    from ganbench.execute import context
+
+    assert context(spec, None)["train_split"] == "stream"
+    assert "train_split" not in context(replace(spec, dataset="fashion-mnist"), None)
     for pa, pb in zip(a.generator.parameters(), b.generator.parameters(), strict=True):
         assert torch.equal(pa, pb)
 
