@@ -138,9 +138,10 @@ def execute(spec: RunSpec, data_root: str | None, store_root: str, checkpoint_ev
     rid = run_id(spec, ctx)
     data = dataset_splits(spec.dataset, data_root, spec.resolution, spec.channels)
     device = torch.device(spec.device)
+    extractor = feature_extractor(spec, data)
     record: dict[str, Any] = {
         "record_version": RECORD_VERSION, "run_id": rid, "entry": spec.entry, "spec": spec.as_dict(),
-        "context": ctx, "dataset_source": data.source, "feature_extractor": feature_extractor(spec, data),
+        "context": ctx, "dataset_source": data.source, "feature_extractor": extractor,
         "versions": {"ganbench": ganbench.__version__, "torch": torch.__version__,
                      "torch_fidelity": torch_fidelity.__version__, "python": platform.python_version()},
         "metrics": {}, "curves": {},
@@ -152,20 +153,15 @@ def execute(spec: RunSpec, data_root: str | None, store_root: str, checkpoint_ev
         store.write(record)
         return record
     try:
-        extractor = feature_extractor(spec, data)
         cuda = device.type == "cuda"
         cache_dir = Path(store_root) / "features"
         real_curve = data.reference[: spec.curve_fid_samples]
-        curve_real_f = None
 
         def curve_fid(generator: torch.nn.Module) -> float:
-            nonlocal curve_real_f
-            if curve_real_f is None:
-                key = cache_key(data.sha256, "reference", len(real_curve), extractor)
-                curve_real_f = reference_features(real_curve, extractor, key, cache_dir, cuda)
+            key = cache_key(data.sha256, "reference", len(real_curve), extractor)
+            real_f = reference_features(real_curve, extractor, key, cache_dir, cuda)  # on disk after the first
             fake = sample(generator, spec.curve_fid_samples, spec.latent_dim, spec.seed, device)
-            return fidelity(fake, real_curve, extractor, cuda=cuda, kid=False, prc=False,
-                            real_features=curve_real_f)["fid"]
+            return fidelity(fake, real_curve, extractor, cuda=cuda, kid=False, prc=False, real_features=real_f)["fid"]
 
         checkpoint = store.checkpoint_path(rid)
         with run_bar(bars, spec.generator_steps, f"{spec.entry} seed {spec.seed}") as on_step:
