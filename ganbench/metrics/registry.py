@@ -1,15 +1,44 @@
 """Feature extractors by name: the shipped domain CNNs and InceptionV3 from a local file.
 
-One place answers what the scoring code needs: registration with torch-fidelity, the version FIDs
-are tied to, whether the weights are there, and a batch size that suits the network.
+One table answers what the scoring code needs: registration with torch-fidelity, the version FIDs
+are tied to, whether the weights are there, which channel counts it reads, and a batch size.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Protocol
+
 from ganbench.metrics import extractors, inception
 
+
+class Extractor(Protocol):
+    def ensure_registered(self) -> None: ...
+
+    def version(self) -> str: ...
+
+    def accepts(self, channels: int) -> bool: ...
+
+
+@dataclass(frozen=True)
+class InceptionExtractor:
+    """InceptionV3 (``inception.py``): grey is repeated to RGB; the weights must be on disk."""
+
+    def ensure_registered(self) -> None:
+        inception.ensure_registered()
+
+    def version(self) -> str:
+        return inception.weights_version()
+
+    def accepts(self, channels: int) -> bool:
+        return channels in (1, 3)
+
+
+EXTRACTORS: dict[str, Extractor] = {**extractors.EXTRACTORS, inception.NAME: InceptionExtractor()}
 # Reads any 1- or 3-channel image (as luminance): the default where a dataset's own cannot.
 FALLBACK = extractors.extractor.NAME
+# InceptionV3 at 299 px needs GBs of activations per 500 images on a CPU; the CNNs need little.
+BATCH_SIZES = {inception.NAME: 64}
 
 
 class UnknownExtractor(Exception):
@@ -17,40 +46,31 @@ class UnknownExtractor(Exception):
 
 
 def names() -> list[str]:
-    return [*extractors.EXTRACTORS, inception.NAME]
+    return list(EXTRACTORS)
 
 
-def _check_name(name: str) -> None:
-    if name not in names():
+def get(name: str) -> Extractor:
+    if name not in EXTRACTORS:
         raise UnknownExtractor(f"unknown feature extractor {name!r} (available: {', '.join(names())})")
+    return EXTRACTORS[name]
 
 
 def check_available(name: str) -> None:
     """Raise a one-line error if ``name`` is unknown or its weights file is missing."""
-    _check_name(name)
-    if name == inception.NAME:
-        inception.locate_weights()
+    get(name).ensure_registered()  # InceptionV3 looks for its file first
 
 
 def ensure_registered(name: str) -> None:
-    _check_name(name)
-    if name == inception.NAME:
-        inception.ensure_registered()
-    else:
-        extractors.EXTRACTORS[name].ensure_registered()
+    get(name).ensure_registered()
 
 
 def extractor_version(name: str) -> str:
-    _check_name(name)
-    return inception.weights_version() if name == inception.NAME else extractors.EXTRACTORS[name].version()
+    return get(name).version()
 
 
 def accepts(name: str, channels: int) -> bool:
-    """Whether images with this many channels can be scored (InceptionV3 repeats grey to RGB)."""
-    _check_name(name)
-    return channels in (1, 3) if name == inception.NAME else extractors.EXTRACTORS[name].accepts(channels)
+    return get(name).accepts(channels)
 
 
 def batch_size(name: str) -> int:
-    """InceptionV3 at 299 px needs GBs of activations per 500 images on a CPU; the CNNs need little."""
-    return 64 if name == inception.NAME else 500
+    return BATCH_SIZES.get(name, 500)
