@@ -18,7 +18,7 @@ import torch_fidelity
 import ganbench
 from ganbench import plugins
 from ganbench.metrics import registry
-from ganbench.metrics.fidelity import cache_key, fidelity, reference_features
+from ganbench.metrics.fidelity import fidelity, reference_features
 from ganbench.metrics.score import METRICS_VERSION, picture, score
 from ganbench.plugins import Catalog
 from ganbench.progress import run_bar
@@ -158,8 +158,7 @@ def execute(spec: RunSpec, data_root: str | None, store_root: str, checkpoint_ev
         real_curve = data.reference[: spec.curve_fid_samples]
 
         def curve_fid(generator: torch.nn.Module) -> float:
-            key = cache_key(data.sha256, "reference", len(real_curve), extractor)
-            real_f = reference_features(real_curve, extractor, key, cache_dir, cuda)  # on disk after the first
+            real_f = reference_features(real_curve, extractor, data.sha256, cache_dir, cuda)  # on disk after the first
             fake = sample(generator, spec.curve_fid_samples, spec.latent_dim, spec.seed, device)
             return fidelity(fake, real_curve, extractor, cuda=cuda, kid=False, prc=False, real_features=real_f)["fid"]
 

@@ -131,26 +131,29 @@ def format_summary(summary: pd.DataFrame) -> str:
             return "-"
         return f"{mean:.{digits}f} ± {std:.{digits}f}" if not math.isnan(std) else f"{mean:.{digits}f}"
 
+    def num(values: pd.Series, spec: str) -> pd.Series:
+        return values.map(lambda v: "-" if math.isnan(v) else format(v, spec))
+
     view = pd.DataFrame({
         "rank": summary["rank"],
         "entry": summary["entry"],
         "seeds ok": [f"{c}/{n}" for c, n in zip(summary["n_completed"], summary["n_seeds"], strict=True)],
         "FID": [pm(m, s, 2) for m, s in zip(summary["fid_mean"], summary["fid_std"], strict=True)],
-        "FID CV": summary["stability_fid_cv"].map(lambda v: "-" if math.isnan(v) else f"{v:.3f}"),
-        "KID": summary["kid_mean"].map(lambda v: "-" if math.isnan(v) else f"{v:.4f}"),
-        "precision": summary["precision_mean"].map(lambda v: "-" if math.isnan(v) else f"{v:.3f}"),
-        "recall": summary["recall_mean"].map(lambda v: "-" if math.isnan(v) else f"{v:.3f}"),
-        "density": summary["density_mean"].map(lambda v: "-" if math.isnan(v) else f"{v:.3f}"),
-        "coverage": summary["coverage_mean"].map(lambda v: "-" if math.isnan(v) else f"{v:.3f}"),
+        "FID CV": num(summary["stability_fid_cv"], ".3f"),
+        "KID": num(summary["kid_mean"], ".4f"),
+        "precision": num(summary["precision_mean"], ".3f"),
+        "recall": num(summary["recall_mean"], ".3f"),
+        "density": num(summary["density_mean"], ".3f"),
+        "coverage": num(summary["coverage_mean"], ".3f"),
         "blur": [pm(m, s, 2) for m, s in zip(summary["blur_score_mean"], summary["blur_score_std"], strict=True)],
-        "noise": summary["noise_score_mean"].map(lambda v: "-" if math.isnan(v) else f"{v:+.2f}"),
-        "final/best": summary["final_best_ratio_mean"].map(lambda v: "-" if math.isnan(v) else f"{v:.2f}"),
+        "noise": num(summary["noise_score_mean"], "+.2f"),
+        "final/best": num(summary["final_best_ratio_mean"], ".2f"),
     })
     if summary["modes_covered_mean"].notna().any():  # datasets with known modes
-        view["modes"] = summary["modes_covered_mean"].map(lambda v: "-" if math.isnan(v) else f"{v:.1f}")
-        view["mode KL"] = summary["mode_kl_mean"].map(lambda v: "-" if math.isnan(v) else f"{v:.2f}")
+        view["modes"] = num(summary["modes_covered_mean"], ".1f")
+        view["mode KL"] = num(summary["mode_kl_mean"], ".2f")
     if summary["high_quality_mean"].notna().any():  # 2-D mixtures
-        view["high quality %"] = summary["high_quality_mean"].map(lambda v: "-" if math.isnan(v) else f"{v:.1f}")
+        view["high quality %"] = num(summary["high_quality_mean"], ".1f")
     # Columns no entry has (FID and sharpness on point data) would only print dashes.
     return view.loc[:, [c for c in view.columns if c in ("rank", "entry") or not (view[c] == "-").all()]] \
         .to_string(index=False)

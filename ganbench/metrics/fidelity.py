@@ -62,9 +62,10 @@ def cache_key(dataset_sha256: str, split: str, count: int, feature_extractor: st
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:20]
 
 
-def reference_features(images: Tensor, feature_extractor: str, key: str, cache_dir: Path | None,
-                       cuda: bool = False) -> Tensor:
-    """Features of the reference images, from ``cache_dir/<key>.pt`` when it is there."""
+def reference_features(images: Tensor, feature_extractor: str, dataset_sha256: str, cache_dir: Path | None,
+                       cuda: bool = False, split: str = "reference") -> Tensor:
+    """Features of the reference images, from ``cache_dir/<cache_key>.pt`` when it is there."""
+    key = cache_key(dataset_sha256, split, int(images.shape[0]), feature_extractor)
     path = cache_dir / f"{key}.pt" if cache_dir else None
     if path is not None and path.is_file():
         cached: Tensor = torch.load(path, map_location="cpu", weights_only=True)

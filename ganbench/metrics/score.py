@@ -11,7 +11,7 @@ from torchvision.utils import save_image
 
 from ganbench.data.points import scatter
 from ganbench.metrics import spectrum
-from ganbench.metrics.fidelity import cache_key, fidelity, protocol, reference_features
+from ganbench.metrics.fidelity import fidelity, protocol, reference_features
 from ganbench.metrics.modes import coverage
 from ganbench.specs import DatasetSpec
 
@@ -32,8 +32,7 @@ def score(fake: Tensor, real: Tensor, dataset: DatasetSpec, feature_extractor: s
     proto: dict[str, Any] = {"metrics_version": METRICS_VERSION, "samples": int(fake.shape[0]),
                              "reference_samples": int(real.shape[0]), "reference_split": "reference"}
     if dataset.kind == "images":
-        key = cache_key(dataset_sha256, "reference", int(real.shape[0]), feature_extractor)
-        real_f = reference_features(real, feature_extractor, key, cache_dir, cuda)
+        real_f = reference_features(real, feature_extractor, dataset_sha256, cache_dir, cuda)
         metrics.update(fidelity(fake, real, feature_extractor, cuda=cuda, real_features=real_f))
         metrics.update(spectrum.spectral_scores(fake, real))
         proto.update(protocol(feature_extractor, int(fake.shape[0]), int(real.shape[0])))
