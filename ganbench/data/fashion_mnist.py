@@ -14,9 +14,9 @@ from pathlib import Path
 from torch import Tensor
 
 from ganbench.data.idx import DataError, read_images, read_labels
+from ganbench.data.system import system_folder
 
 BUNDLED = Path(__file__).parent / "bundled"
-DEBIAN = Path("/usr/share/datasets/fashion-mnist")
 BUNDLED_TRAIN = 8000
 _FILES = {"train": "train-images-idx3-ubyte", "test": "t10k-images-idx3-ubyte"}
 
@@ -51,7 +51,8 @@ def find_root(subfolder: str, data_root: Path | None, system: Path | None) -> tu
     """The folder holding a full IDX set, and every folder looked in.
 
     Tried in order: ``data_root`` and ``$GANBENCH_DATA`` (each as is and with ``subfolder``), then the
-    system location. A folder the user named explicitly must hold the files.
+    system location (None when ``GANBENCH_SYSTEM_DATA=0``). A folder the user named explicitly must
+    hold the files.
     """
     looked: list[Path] = []
     for candidate, explicit in ((data_root, True), (os.environ.get("GANBENCH_DATA"), True), (system, False)):
@@ -70,7 +71,7 @@ def find_root(subfolder: str, data_root: Path | None, system: Path | None) -> tu
 
 def full_root(data_root: Path | None) -> Path | None:
     """The folder holding the full Fashion-MNIST set, if any."""
-    return find_root("fashion-mnist", data_root, DEBIAN)[0]
+    return find_root("fashion-mnist", data_root, system_folder("fashion-mnist"))[0]
 
 
 def _split_files(root: Path, split: str) -> Split:
@@ -94,7 +95,7 @@ def load_split(split: str, data_root: Path | None = None) -> Split:
 
 def load_mnist_split(split: str, data_root: Path | None = None) -> Split:
     """MNIST from a local folder; ganbench never downloads it."""
-    root, looked = find_root("mnist", data_root, Path("/usr/share/datasets/mnist"))
+    root, looked = find_root("mnist", data_root, system_folder("mnist"))
     if root is None:
         where = ", ".join(str(p) for p in looked)
         raise DataError(f"mnist: no MNIST IDX files found (looked in {where}); put {_FILES['train']}.gz, "
