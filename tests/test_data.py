@@ -1,14 +1,17 @@
 from __future__ import annotations
 
 import gzip
+import os
 from pathlib import Path
 
 import pytest
 import torch
 
-from ganbench.data import fashion_mnist
+from ganbench.data import fashion_mnist, system
 from ganbench.data.fashion_mnist import load_split
 from ganbench.data.idx import DataError, read_idx, read_images
+
+from .conftest import bundled_split
 
 
 def idx_bytes(shape: tuple[int, ...], fill: int = 7, magic: bytes = b"\x00\x00\x08") -> bytes:
@@ -50,15 +53,55 @@ def test_wrong_shape_and_missing_file(tmp_path: Path) -> None:
         read_idx(tmp_path / "missing.gz")
 
 
-def test_bundled_subset_is_split_disjointly(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(fashion_mnist, "DEBIAN", tmp_path / "absent")
-    monkeypatch.delenv("GANBENCH_DATA", raising=False)
-    train, reference = load_split("train"), load_split("reference")
+def test_bundled_subset_is_split_disjointly() -> None:
+    train, reference = load_split("train"), load_split("reference")  # the suite runs with system data off
     assert train.images.shape == (8000, 1, 28, 28) and reference.images.shape == (2000, 1, 28, 28)
     assert train.source == "bundled:t10k[0:8000]" and reference.source == "bundled:t10k[8000:10000]"
     assert train.images.dtype == torch.uint8 and int(train.images.max()) == 255
     # All ten classes in both parts, roughly balanced.
     assert torch.bincount(reference.labels, minlength=10).min() > 150
+
+
+def full_set_folder(folder: Path) -> Path:
+    """A folder laid out like Debian's package, built from the bundled files (10k "train" images)."""
+    folder.mkdir(parents=True)
+    for split in ("train", "t10k"):
+        for kind in ("images-idx3", "labels-idx1"):
+            source = fashion_mnist.BUNDLED / f"t10k-{kind}-ubyte.gz"
+            (folder / f"{split}-{kind}-ubyte.gz").write_bytes(source.read_bytes())
+    return folder
+
+
+@pytest.fixture
+def fake_system_data(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """A machine with Debian's dataset-fashion-mnist installed (at a temporary system root)."""
+    monkeypatch.setattr(system, "ROOT", tmp_path)
+    return full_set_folder(tmp_path / "fashion-mnist")
+
+
+def test_system_data_is_used_unless_switched_off(monkeypatch: pytest.MonkeyPatch, fake_system_data: Path) -> None:
+    monkeypatch.setenv(system.SWITCH, "1")
+    assert load_split("train").source == str(fake_system_data / "train-images-idx3-ubyte.gz")
+    monkeypatch.setenv(system.SWITCH, "0")
+    assert load_split("train").source == "bundled:t10k[0:8000]"
+    monkeypatch.setenv(system.SWITCH, "yes")
+    with pytest.raises(DataError, match=r"GANBENCH_SYSTEM_DATA='yes': use 1 .* or 0"):
+        load_split("train")
+
+
+def test_fixtures_refuse_system_data(monkeypatch: pytest.MonkeyPatch, fake_system_data: Path) -> None:
+    """The suite's data fixtures fail, rather than silently test on whatever the machine has."""
+    assert os.environ[system.SWITCH] == "0"  # set by conftest for the whole session
+    assert bundled_split("train").source == "bundled:t10k[0:8000]"
+    monkeypatch.setenv(system.SWITCH, "1")
+    with pytest.raises(RuntimeError, match="not the bundled subset: the suite is not hermetic"):
+        bundled_split("train")
+
+
+def test_session_fixtures_hold_the_bundled_split(real_train: torch.Tensor, real_reference: torch.Tensor) -> None:
+    bundled = load_split("train", None).images, load_split("reference", None).images
+    assert torch.equal(real_train, bundled[0]) and torch.equal(real_reference, bundled[1])
+    assert real_train.shape[0] == fashion_mnist.BUNDLED_TRAIN and real_reference.shape[0] == 2000
 
 
 def test_explicit_data_root_must_hold_the_files(tmp_path: Path) -> None:
@@ -67,11 +110,7 @@ def test_explicit_data_root_must_hold_the_files(tmp_path: Path) -> None:
 
 
 def test_full_set_from_a_data_root(tmp_path: Path) -> None:
-    # A data root laid out like Debian's package, built from the bundled files.
-    for split in ("train", "t10k"):
-        for kind in ("images-idx3", "labels-idx1"):
-            source = fashion_mnist.BUNDLED / f"t10k-{kind}-ubyte.gz"
-            (tmp_path / f"{split}-{kind}-ubyte.gz").write_bytes(source.read_bytes())
-    train = load_split("train", tmp_path)
+    root = full_set_folder(tmp_path / "fm")
+    train = load_split("train", root)
     assert train.images.shape == (10000, 1, 28, 28)
-    assert train.source == str(tmp_path / "train-images-idx3-ubyte.gz")
+    assert train.source == str(root / "train-images-idx3-ubyte.gz")

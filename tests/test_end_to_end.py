@@ -106,6 +106,14 @@ def test_missing_inception_weights_is_a_one_line_error(tmp_path: Path) -> None:
     assert not (tmp_path / "leaderboards").exists()
 
 
+def test_bad_system_data_switch_is_a_one_line_error(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "ganbench", "run", "--all"], cwd=tmp_path, capture_output=True,
+                          text=True, env={**os.environ, "GANBENCH_LOAD_PLUGINS": "", "GANBENCH_SYSTEM_DATA": "no"})
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert "GANBENCH_SYSTEM_DATA='no': use 1" in proc.stderr
+    assert not (tmp_path / "leaderboards").exists()
+
+
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
 def test_cuda_without_a_gpu_is_a_one_line_error(tmp_path: Path) -> None:
     proc = ganbench("run", "--all", "--device", "cuda", cwd=tmp_path)
