@@ -36,3 +36,8 @@ def register_datasets(register: Register) -> None:
 @hookspec
 def register_suites(register: Register) -> None:
     """Call ``register(SuiteSpec(...))`` once per suite file the plugin provides."""
+
+
+@hookspec
+def register_recipes(register: Register) -> None:
+    """Call ``register(RecipeSpec(...))`` once per method (components + its own training settings)."""

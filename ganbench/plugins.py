@@ -19,6 +19,7 @@ from ganbench.specs import (
     ComponentSpec,
     DatasetSpec,
     LossSpec,
+    RecipeSpec,
     RegularizerSpec,
     SuiteSpec,
 )
@@ -33,6 +34,7 @@ DEFAULT_PLUGINS = (
     "ganbench.builtin.regularizers",
     "ganbench.builtin.datasets",
     "ganbench.builtin.suites",
+    "ganbench.builtin.recipes",
 )
 # hook name -> (component kind, spec class)
 KINDS: dict[str, tuple[str, type]] = {
@@ -41,9 +43,10 @@ KINDS: dict[str, tuple[str, type]] = {
     "register_regularizers": ("regularizers", RegularizerSpec),
     "register_datasets": ("datasets", DatasetSpec),
     "register_suites": ("suites", SuiteSpec),
+    "register_recipes": ("recipes", RecipeSpec),
 }
 SINGULAR = {"architectures": "architecture", "losses": "loss", "regularizers": "regularizer",
-            "datasets": "dataset", "suites": "suite"}
+            "datasets": "dataset", "suites": "suite", "recipes": "recipe"}
 
 
 class PluginError(Exception):

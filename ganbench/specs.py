@@ -128,6 +128,7 @@ class ArchitectureSpec:
     traits: frozenset[str] = frozenset()
     resolutions: tuple[int, ...] = (28, 32)
     build_points: PointArchitectureBuilder | None = None
+    provides: frozenset[str] = frozenset()  # guarantees other components may require, e.g. "lipschitz"
 
     @property
     def data_kinds(self) -> frozenset[str]:
@@ -136,7 +137,9 @@ class ArchitectureSpec:
 
 @dataclass(frozen=True)
 class LossSpec:
-    """``incompatible`` maps an architecture trait to the reason this loss cannot run with it."""
+    """``incompatible`` maps an architecture trait to the reason this loss cannot run with it;
+    ``requires`` names guarantees (see ``REQUIREMENTS``) that the architecture or the regularizer
+    must provide, e.g. the Wasserstein critic needs a Lipschitz constraint."""
 
     name: str
     summary: str
@@ -144,6 +147,7 @@ class LossSpec:
     factory: Callable[[], GanLoss]
     incompatible: Mapping[str, str] = field(default_factory=dict)
     data_kinds: frozenset[str] = frozenset(DATA_KINDS)
+    requires: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -157,6 +161,7 @@ class RegularizerSpec:
     factory: Callable[[], Regularizer]
     incompatible: Mapping[str, str] = field(default_factory=dict)
     data_kinds: frozenset[str] = frozenset(DATA_KINDS)
+    provides: frozenset[str] = frozenset()  # e.g. "lipschitz" for spectral norm, GP, weight clipping
 
 
 @dataclass(frozen=True)
@@ -208,12 +213,57 @@ class SuiteSpec:
     path: Path
 
 
-ComponentSpec = ArchitectureSpec | LossSpec | RegularizerSpec | DatasetSpec | SuiteSpec
+# What a recipe may set besides its components: the optimiser and the critic steps.
+OPTIMIZERS = ("adam", "rmsprop")
+
+
+@dataclass(frozen=True)
+class RecipeSpec:
+    """A method of the literature as one entry: components plus the training settings that are part
+    of the method (its optimiser, learning rates, betas and critic steps per generator step).
+
+    ``architecture`` "" means the suite's baseline architecture, so one recipe serves image and
+    point suites alike. Settings left ``None`` keep the suite's. The budget in generator steps stays
+    the suite's, so a recipe with 5 critic steps sees 5x the discriminator updates (the tables show
+    critic steps and images seen).
+    """
+
+    name: str
+    summary: str
+    reference: str
+    loss: str
+    regularizer: str
+    architecture: str = ""
+    optimizer: str | None = None  # one of OPTIMIZERS
+    lr_generator: float | None = None
+    lr_discriminator: float | None = None
+    beta1: float | None = None
+    beta2: float | None = None
+    d_steps_per_g_step: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.optimizer is not None and self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"recipe {self.name}: optimizer {self.optimizer!r} is not one of {', '.join(OPTIMIZERS)}")
+
+    def overrides(self) -> dict[str, Any]:
+        """The RunSpec fields this recipe sets."""
+        keys = ("optimizer", "lr_generator", "lr_discriminator", "beta1", "beta2", "d_steps_per_g_step")
+        return {key: getattr(self, key) for key in keys if getattr(self, key) is not None}
+
+
+ComponentSpec = ArchitectureSpec | LossSpec | RegularizerSpec | DatasetSpec | SuiteSpec | RecipeSpec
+
+
+# Guarantees a loss can require; each says what provides it.
+REQUIREMENTS = {"lipschitz": "a Lipschitz constraint on the discriminator"}
 
 
 def incompatibility(architecture: ArchitectureSpec, *others: LossSpec | RegularizerSpec,
-                    data_kind: str = "images") -> str | None:
-    """Why this combination cannot run, or None. A declared reason, never a crash mid-suite."""
+                    data_kind: str = "images", providers: Mapping[str, list[str]] | None = None) -> str | None:
+    """Why this combination cannot run, or None. A declared reason, never a crash mid-suite.
+
+    ``providers`` maps a requirement to the components that provide it, to name them in the reason.
+    """
     for component in (architecture, *others):
         if data_kind not in component.data_kinds:
             return f"{component.name} does not support {data_kind} data"
@@ -221,5 +271,12 @@ def incompatibility(architecture: ArchitectureSpec, *others: LossSpec | Regulari
         for trait in sorted(architecture.traits):
             if trait in other.incompatible:
                 return f"{other.name} is incompatible with {architecture.name} ({trait}): {other.incompatible[trait]}"
+    provided = set(architecture.provides).union(*(o.provides for o in others if isinstance(o, RegularizerSpec)))
+    for other in others:
+        if isinstance(other, LossSpec):
+            for need in sorted(other.requires - provided):
+                names = ", ".join((providers or {}).get(need, [])) or "none registered"
+                return (f"{other.name} requires {REQUIREMENTS.get(need, need)}, which neither {architecture.name} "
+                        f"nor the regularizer provides (regularizers that do: {names})")
     return None
 
