@@ -34,18 +34,22 @@ class RunSpec:
     curve_fid_samples: int = 500
     compute_dtype: str = "fp32"  # or "bf16": autocast forward passes
     feature_extractor: str = ""  # "" = the dataset's default extractor
+    optimizer: str = "adam"  # for G and D alike; see ganbench.training.optimizers
+    recipe: str = ""  # the method of the literature this run is (a registered recipe), if any
 
     @property
     def entry(self) -> str:
         """The leaderboard entry this run belongs to (all seeds of one configuration)."""
-        return f"{self.architecture}/{self.loss}/{self.regularizer}"
+        components = f"{self.architecture}/{self.loss}/{self.regularizer}"
+        return f"{self.recipe} ({components})" if self.recipe else components
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunSpec:
-        return cls(**{f.name: data[f.name] for f in fields(cls)})
+        """From ``as_dict()`` output; fields added since a record was written take their defaults."""
+        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
 
 
 def run_id(spec: RunSpec, context: dict[str, str]) -> str:

@@ -15,6 +15,7 @@ from ganbench.data.luminance import luminance
 from ganbench.plugins import Catalog
 from ganbench.runspec import RunSpec
 from ganbench.training.checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
+from ganbench.training.optimizers import build_optimizers
 from ganbench.training.seeding import seed_everything
 
 
@@ -119,9 +120,7 @@ def train(spec: RunSpec, catalog: Catalog, data: Tensor, device: torch.device,
     generator, discriminator = regularizer.wrap(generator, discriminator)
     generator.to(device).train()
     discriminator.to(device).train()
-    betas = (spec.beta1, spec.beta2)
-    opt_g = torch.optim.Adam(generator.parameters(), lr=spec.lr_generator, betas=betas)
-    opt_d = torch.optim.Adam(discriminator.parameters(), lr=spec.lr_discriminator, betas=betas)
+    opt_g, opt_d = build_optimizers(spec, generator, discriminator)
     rng = torch.Generator().manual_seed(spec.seed)
     n, batch = data.shape[0], spec.batch_size
     autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=spec.compute_dtype == "bf16")
