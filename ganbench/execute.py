@@ -106,7 +106,17 @@ def incompatible(spec: RunSpec) -> str | None:
     if kind == "images" and spec.resolution not in arch.resolutions:
         return f"{arch.name} supports {', '.join(map(str, arch.resolutions))} px images, not {spec.resolution}"
     return incompatibility(arch, cat.spec("losses", spec.loss), cat.spec("regularizers", spec.regularizer),
-                           data_kind=kind)
+                           data_kind=kind, providers=providers())
+
+
+@cache
+def providers() -> dict[str, list[str]]:
+    """Requirement -> the registered regularizers that provide it, to name them in skip reasons."""
+    out: dict[str, list[str]] = {}
+    for name in catalog().names("regularizers"):
+        for need in catalog().spec("regularizers", name).provides:
+            out.setdefault(need, []).append(name)
+    return out
 
 
 def train_stream(spec: RunSpec, data_root: str | None) -> Callable[[int, int], torch.Tensor] | None:

@@ -7,6 +7,7 @@ produced it, so numbers from different budgets, sample counts or extractors neve
 from __future__ import annotations
 
 import math
+from dataclasses import MISSING, fields
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +15,11 @@ import pandas as pd
 from scipy import stats
 
 from ganbench.metrics.stability import run_stability
+from ganbench.runspec import RunSpec
 from ganbench.store import atomic_write_text
 
 SCHEMA_VERSION = 2
-SPEC_COLUMNS = ["architecture", "loss", "regularizer", "seed", "generator_steps", "batch_size",
+SPEC_COLUMNS = ["architecture", "loss", "regularizer", "recipe", "optimizer", "seed", "generator_steps", "batch_size",
                 "d_steps_per_g_step", "resolution", "channels", "latent_dim", "lr_generator",
                 "lr_discriminator", "beta1", "beta2", "fid_samples", "device", "compute_dtype", "budget_seconds",
                 "eval_points", "curve_fid_samples"]
@@ -34,7 +36,9 @@ PROTOCOL_COLUMNS = ["suite", "dataset", "dataset_source", "dataset_sha256", "gen
                     "lr_discriminator", "beta1", "beta2", "fid_samples", "feature_extractor", "device",
                     "compute_dtype", "budget_seconds", "eval_points", "curve_fid_samples", "ganbench_version",
                     "metrics_version", "reference_split", "kid_subset_size", "prc_neighbourhood", "dc_neighbourhood"]
-ENTRY_COLUMNS = ["architecture", "loss", "regularizer"]
+ENTRY_COLUMNS = ["architecture", "loss", "regularizer", "recipe", "optimizer"]
+# Records written before a RunSpec field existed ran with its default.
+SPEC_DEFAULTS = {f.name: f.default for f in fields(RunSpec) if f.default is not MISSING}
 
 
 def runs_table(records: list[dict[str, Any]]) -> pd.DataFrame:
@@ -43,7 +47,7 @@ def runs_table(records: list[dict[str, Any]]) -> pd.DataFrame:
         spec, ctx, metrics = rec["spec"], rec.get("context", {}), rec.get("metrics", {})
         row: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "suite": spec["suite"],
                                "dataset": spec["dataset"], "entry": rec["entry"]}
-        row.update({col: spec.get(col) for col in SPEC_COLUMNS})
+        row.update({col: spec.get(col, SPEC_DEFAULTS.get(col)) for col in SPEC_COLUMNS})
         row.update(status=rec["status"], reason=rec.get("reason", ""), steps_done=rec.get("steps_done"),
                    discriminator_steps=rec.get("discriminator_steps"), images_seen=rec.get("images_seen"),
                    reference_samples=rec.get("reference_samples"),

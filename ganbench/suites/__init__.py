@@ -2,7 +2,8 @@
 
 ``expand`` turns a suite and the catalog into RunSpecs: one factor at a time around the baseline
 (the baseline entry, then each other registered architecture, loss and regularizer in its place),
-or the full matrix of every combination. ``select`` narrows the expansion with the CLI filters.
+or the full matrix of every combination, plus the recipes the suite lists (methods of the
+literature with their own optimiser settings). ``select`` narrows the expansion with the CLI filters.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ganbench.plugins import Catalog
+from ganbench.plugins import SINGULAR, Catalog
 from ganbench.runspec import RunSpec
+from ganbench.specs import OPTIMIZERS
 
 FACTORS = (("architecture", "architectures"), ("loss", "losses"), ("regularizer", "regularizers"))
 
@@ -37,6 +39,7 @@ class Suite:
     optimizer: dict[str, float]
     evaluation: dict[str, Any]
     path: Path
+    recipes: tuple[str, ...] = ()
 
 
 _SCHEMA: dict[str, dict[str, type]] = {
@@ -48,6 +51,7 @@ _SCHEMA: dict[str, dict[str, type]] = {
 # Optional keys and their defaults (0 = off).
 _OPTIONAL: dict[str, dict[str, tuple[type, Any]]] = {
     "budget": {"budget_seconds": (float, 0.0)},
+    "optimizer": {"name": (str, "adam")},
     "evaluation": {"eval_points": (int, 0), "curve_fid_samples": (int, 500), "feature_extractor": (str, "")},
 }
 _TOP: dict[str, type] = {"name": str, "description": str, "dataset": str, "latent_dim": int}
@@ -98,7 +102,14 @@ def load_suite_file(path: Path) -> Suite:
         raise SuiteError(f"{path}: seeds must be a non-empty list of non-negative integers")
     if len(set(seeds)) != len(seeds):
         raise SuiteError(f"{path}: seeds must not repeat")
-    return Suite(seeds=tuple(seeds), path=path, **top, **tables)
+    recipes = data.get("recipes", [])
+    distinct = isinstance(recipes, list) and len(set(map(str, recipes))) == len(recipes)
+    if not distinct or not all(isinstance(r, str) for r in recipes):
+        raise SuiteError(f"{path}: recipes must be a list of distinct recipe names (`ganbench list recipes`)")
+    if tables["optimizer"]["name"] not in OPTIMIZERS:
+        raise SuiteError(f"{path}: optimizer.name must be one of {', '.join(OPTIMIZERS)}, "
+                         f"got {tables['optimizer']['name']!r}")
+    return Suite(seeds=tuple(seeds), path=path, recipes=tuple(recipes), **top, **tables)
 
 
 def load_suite(name: str, catalog: Catalog) -> Suite:
@@ -112,16 +123,36 @@ def load_suite(name: str, catalog: Catalog) -> Suite:
 MATRICES = ("ofat", "full")
 
 
+def _recipe_entry(suite: Suite, catalog: Catalog, name: str) -> dict[str, Any]:
+    """The RunSpec fields of recipe ``name`` in this suite: its components and settings."""
+    if name not in catalog.components["recipes"]:
+        raise SuiteError(f"{suite.path}: unknown recipe {name!r} (registered: {', '.join(catalog.names('recipes'))})")
+    recipe = catalog.spec("recipes", name)
+    entry = {"architecture": recipe.architecture or suite.baseline["architecture"], "loss": recipe.loss,
+             "regularizer": recipe.regularizer, **recipe.overrides()}
+    for factor, kind in FACTORS:
+        if entry[factor] not in catalog.components[kind]:
+            raise SuiteError(f"{suite.path}: recipe {name} needs {SINGULAR[kind]} {entry[factor]!r}, "
+                             f"which no loaded plugin registers")
+    return entry
+
+
 def expand(suite: Suite, catalog: Catalog, device: str, matrix: str = "ofat",
            compute_dtype: str = "fp32") -> list[RunSpec]:
     """Every entry of the suite on every seed: one factor at a time around the baseline (``ofat``),
-    or every combination of registered components (``full``)."""
+    or every combination of registered components (``full``), then the suite's recipes.
+
+    A recipe whose components and settings equal an entry already expanded (``lsgan`` is the
+    least-squares entry of a suite with DCGAN's optimiser) marks that entry instead of repeating it.
+    """
     dataset = catalog.spec("datasets", suite.dataset)
     if dataset.kind == "images" and not (suite.resolution and suite.channels):
         raise SuiteError(f"{suite.path}: resolution and channels must be positive for image dataset {dataset.name}")
     for factor, kind in FACTORS:
         catalog.get(kind, suite.baseline[factor])
-    entries = [dict(suite.baseline)]
+    optimizer = {key: value for key, value in suite.optimizer.items() if key != "name"}
+    shared = {**suite.budget, **optimizer, **suite.evaluation, "optimizer": suite.optimizer["name"]}
+    entries: list[dict[str, Any]] = [dict(suite.baseline)]
     if matrix == "full":
         entries += [dict(architecture=a, loss=loss, regularizer=r)
                     for a, loss, r in itertools.product(*(catalog.names(kind) for _, kind in FACTORS))]
@@ -130,12 +161,19 @@ def expand(suite: Suite, catalog: Catalog, device: str, matrix: str = "ofat",
             entries += [{**suite.baseline, factor: value} for value in catalog.names(kind)]
     else:
         raise SuiteError(f"unknown matrix {matrix!r} (choose from {', '.join(MATRICES)})")
-    unique = [entry for i, entry in enumerate(entries) if entry not in entries[:i]]
+    settings = [{**shared, **entry} for i, entry in enumerate(entries) if entry not in entries[:i]]
+    for name in suite.recipes:
+        recipe = {**shared, **_recipe_entry(suite, catalog, name)}
+        same = next((s for s in settings if s == recipe), None)  # not yet marked, so no "recipe" key
+        if same is not None:
+            same["recipe"] = name
+        else:
+            settings.append({**recipe, "recipe": name})
     return [
         RunSpec(suite=suite.name, dataset=suite.dataset, seed=seed, resolution=suite.resolution,
                 channels=suite.channels, latent_dim=suite.latent_dim, device=device, compute_dtype=compute_dtype,
-                **entry, **suite.budget, **suite.optimizer, **suite.evaluation)  # type: ignore[arg-type]
-        for entry in unique
+                **entry)
+        for entry in settings
         for seed in suite.seeds
     ]
 
