@@ -131,3 +131,13 @@ def test_pip_installed_example_plugin_is_discovered_and_benchmarkable(tmp_path: 
                                  check=True).stdout)
     # At logit 0, D = 0.5: BCE against 0.9 is log 2, and the fake side adds log 2.
     assert value == pytest.approx(2 * 0.6931472, rel=1e-6)
+
+
+def test_every_hook_is_documented() -> None:
+    """docs/plugins.md has a row for every hook a plugin can implement."""
+    from ganbench import hookspecs
+
+    text = (Path(__file__).parent.parent / "docs" / "plugins.md").read_text()
+    hooks = [name for name in dir(hookspecs) if name.startswith("register_")]
+    assert set(hooks) == set(plugins.KINDS)
+    assert [h for h in hooks if f"| `{h}(register)` |" not in text] == []
