@@ -114,3 +114,14 @@ def test_full_set_from_a_data_root(tmp_path: Path) -> None:
     train = load_split("train", root)
     assert train.images.shape == (10000, 1, 28, 28)
     assert train.source == str(root / "train-images-idx3-ubyte.gz")
+
+
+@pytest.mark.full_data
+def test_full_set_is_read_whole(monkeypatch: pytest.MonkeyPatch, full_fashion_mnist: Path) -> None:
+    """Debian's package, where installed: 60k train and 10k reference images, 6,000 and 1,000 per class."""
+    monkeypatch.setenv(system.SWITCH, "1")
+    train, reference = load_split("train"), load_split("reference")
+    assert train.source == str(full_fashion_mnist / "train-images-idx3-ubyte.gz")
+    assert train.images.shape == (60000, 1, 28, 28) and reference.images.shape == (10000, 1, 28, 28)
+    assert torch.bincount(train.labels).tolist() == [6000] * 10
+    assert torch.bincount(reference.labels).tolist() == [1000] * 10

@@ -28,9 +28,10 @@ def real_pair(real_train: torch.Tensor, real_reference: torch.Tensor) -> tuple[t
 def test_fid_real_vs_real_is_near_zero(real_pair: tuple[torch.Tensor, torch.Tensor]) -> None:
     train, reference = real_pair
     scores = fidelity(train, reference, FE)
-    assert 0 <= scores["fid"] < 1.0  # disjoint real sets; only sampling noise remains
-    assert abs(scores["kid"]) < 0.005
-    assert scores["precision"] > 0.8 and scores["recall"] > 0.8
+    # Bounds from 8 disjoint windows of the bundled and the full set (scripts/test_margins.py, docs/testing.md).
+    assert 0 <= scores["fid"] < 1.0  # disjoint real sets; only sampling noise remains: measured 0.083 .. 0.140
+    assert abs(scores["kid"]) < 0.005  # measured -0.0013 .. +0.0006
+    assert scores["precision"] > 0.8 and scores["recall"] > 0.8  # measured 0.874 .. 0.904
 
 
 def test_fid_rises_with_blur(real_pair: tuple[torch.Tensor, torch.Tensor]) -> None:
@@ -38,7 +39,7 @@ def test_fid_rises_with_blur(real_pair: tuple[torch.Tensor, torch.Tensor]) -> No
     fids = [fidelity(train, reference, FE, kid=False, prc=False)["fid"]]
     fids += [fidelity(blur(train, s), reference, FE, kid=False, prc=False)["fid"] for s in SIGMAS]
     assert fids == sorted(fids) and len(set(fids)) == len(fids), fids
-    assert fids[-1] > 20 * max(fids[0], 0.5)
+    assert fids[-1] > 20 * max(fids[0], 0.5)  # sigma 2: measured 43.0 .. 44.8
 
 
 def test_fid_matches_an_independent_frechet_distance(real_pair: tuple[torch.Tensor, torch.Tensor]) -> None:
@@ -59,9 +60,10 @@ def test_density_and_coverage_have_their_known_values(real_pair: tuple[torch.Ten
     """Naeem et al. 2020: on identical distributions E[density] = 1 and E[coverage] = 1 - 2^-k."""
     train, reference = real_pair
     scores = fidelity(train, reference, FE)
-    assert scores["density"] == pytest.approx(1.0, abs=0.1)
-    assert scores["coverage"] == pytest.approx(1 - 0.5**5, abs=0.03)
+    assert scores["density"] == pytest.approx(1.0, abs=0.1)  # measured 0.980 .. 1.025 over 8 windows
+    assert scores["coverage"] == pytest.approx(1 - 0.5**5, abs=0.03)  # measured 0.962 .. 0.975
     blurred = fidelity(blur(train, 1.5), reference, FE)
+    # Measured coverage 0.011 .. 0.016 and density 0.06 .. 0.12 when blurred.
     assert blurred["coverage"] < scores["coverage"] - 0.3 and blurred["density"] < 0.5 * scores["density"]
 
 

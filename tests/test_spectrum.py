@@ -1,4 +1,10 @@
-"""RAPSD sharpness scores, validated on real images (Fashion-MNIST 28 px grey, shapes 32/64 px)."""
+"""RAPSD sharpness scores, validated on real images (Fashion-MNIST 28 px grey, shapes 32/64 px).
+
+Bounds on measured scores come from their spread over 8 disjoint windows of 1,000 vs 1,000
+images, 4 of the bundled subset and 4 of the full 60k/10k set (``scripts/test_margins.py``,
+table in docs/testing.md); each comment gives the measured range. Degradations are asserted
+against the same images' real-vs-real score, which removes most of the window-to-window spread.
+"""
 
 from __future__ import annotations
 
@@ -80,43 +86,51 @@ def test_constant_images_give_finite_scores() -> None:
 def test_real_vs_real_is_neutral(fmnist: dict[str, Scores]) -> None:
     real = fmnist["real"]
     assert set(real) == KEYS
-    assert abs(real["blur_score"]) < 0.1 and abs(real["noise_score"]) < 0.1
-    assert real["log_spectral_distance"] < 0.5  # dB
-    assert real["laplacian_ratio"] == pytest.approx(1.0, abs=0.1)
+    assert abs(real["blur_score"]) < 0.1  # measured -0.038 .. +0.033
+    assert abs(real["noise_score"]) < 0.4  # measured -0.24 .. +0.26: few images have power up there
+    assert real["log_spectral_distance"] < 1.0  # dB; measured 0.16 .. 0.59 (blur sigma 0.5: 4.6)
+    assert real["laplacian_ratio"] == pytest.approx(1.0, abs=0.1)  # measured 0.96 .. 1.05
 
 
 def test_blur_score_falls_strictly_with_sigma(fmnist: dict[str, Scores]) -> None:
     scores = [fmnist["real"]["blur_score"]] + [fmnist[f"blur {s}"]["blur_score"] for s in SIGMAS]
     assert all(a > b for a, b in itertools.pairwise(scores)), scores
-    assert scores[2] < -0.5  # sigma 1 loses well over a quarter of the mid-band power
+    assert scores[2] < -0.5  # sigma 1 loses well over a quarter of the mid-band power; measured -1.30 .. -1.40
     lsd = [fmnist[f"blur {s}"]["log_spectral_distance"] for s in SIGMAS]
     assert lsd[0] > 1.0 and lsd == sorted(lsd)
     assert all(fmnist[f"blur {s}"]["noise_score"] < -1.0 for s in SIGMAS)  # blur empties the top band too
 
 
 def test_noise_raises_noise_score_but_not_blur_score(fmnist: dict[str, Scores]) -> None:
-    n10, n25 = fmnist["noise 10"], fmnist["noise 25"]
-    assert 0.3 < n10["noise_score"] < n25["noise_score"] and n25["noise_score"] > 1.0
-    assert abs(n10["blur_score"]) < 0.1 and abs(n25["blur_score"]) < 0.1  # mid band: real power dwarfs noise
+    real, n10, n25 = fmnist["real"], fmnist["noise 10"], fmnist["noise 25"]
+    # Noise minus the same images' real score: measured +0.55 .. +0.65 (std 10), +1.61 .. +1.79 (std 25).
+    assert n10["noise_score"] - real["noise_score"] > 0.3
+    assert n25["noise_score"] - real["noise_score"] > 1.0 and n25["noise_score"] > n10["noise_score"] + 0.5
+    # Mid band: real power dwarfs the noise. Measured shifts +0.021 .. +0.025 (std 10), +0.058 .. +0.074 (25).
+    assert abs(n10["blur_score"] - real["blur_score"]) < 0.05
+    assert 0 < n25["blur_score"] - real["blur_score"] < 0.15
 
 
 def test_noise_does_not_cancel_blur(fmnist: dict[str, Scores]) -> None:
-    assert fmnist["blur 1 + noise 10"]["blur_score"] < -0.5
-    assert fmnist["blur 1 + noise 30"]["blur_score"] < -0.4
-    assert fmnist["blur 1 + noise 30"]["noise_score"] > 1.0  # ...while the top band reports the noise
+    assert fmnist["blur 1 + noise 10"]["blur_score"] < -0.5  # measured -1.10 .. -1.17
+    assert fmnist["blur 1 + noise 30"]["blur_score"] < -0.4  # measured -0.59 .. -0.65
+    assert fmnist["blur 1 + noise 30"]["noise_score"] > 1.0  # ...while the top band reports it: 1.85 .. 2.21
 
 
 def test_laplacian_ratio_is_fooled_by_noise(fmnist: dict[str, Scores]) -> None:
     """Why laplacian_ratio is only a secondary column: noise reads as extra sharpness."""
-    assert fmnist["noise 25"]["laplacian_ratio"] > 1.3
+    assert fmnist["noise 25"]["laplacian_ratio"] > 1.3  # measured 1.54 .. 1.65
     fooled = fmnist["blur 1 + noise 30"]
-    assert fooled["laplacian_ratio"] > 1.0 and fooled["blur_score"] < -0.4  # "sharper than real", yet blurred
+    # "Sharper than real" (measured 1.095 .. 1.162), yet blurred (-0.59 .. -0.65).
+    assert fooled["laplacian_ratio"] > 1.0 and fooled["blur_score"] < -0.4
 
 
 def test_checkerboard_artifact_shows_in_noise_band(fmnist: dict[str, Scores]) -> None:
     # It lives at the spectrum's corner (|f| = √2/2): visible only because the bins run past Nyquist.
-    checker = fmnist["checker 2"]
-    assert checker["noise_score"] > 0.4 and abs(checker["blur_score"]) < 0.1
+    checker, real = fmnist["checker 2"], fmnist["real"]
+    # Against the same images' real score: noise +0.67 .. +0.77, blur within 0.004 of it (measured).
+    assert checker["noise_score"] - real["noise_score"] > 0.4
+    assert abs(checker["blur_score"] - real["blur_score"]) < 0.05
 
 
 def test_shapes_rgb_32() -> None:
