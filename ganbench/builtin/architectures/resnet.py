@@ -36,10 +36,12 @@ class DownBlock(nn.Module):
         self.first, self.down = first, down
         self.conv1, self.conv2 = nn.Conv2d(c_in, c_out, 3, 1, 1), nn.Conv2d(c_out, c_out, 3, 1, 1)
         self.shortcut = nn.Conv2d(c_in, c_out, 1)
+        # Activation modules, not F.relu: regularizers such as dropout hook into them.
+        self.act1, self.act2 = nn.ReLU(), nn.ReLU()
 
     def forward(self, x: Tensor) -> Tensor:
-        h = x if self.first else F.relu(x)
-        h = self.conv2(F.relu(self.conv1(h)))
+        h = x if self.first else self.act1(x)
+        h = self.conv2(self.act2(self.conv1(h)))
         s = self.shortcut(x)
         if self.down:
             h, s = F.avg_pool2d(h, 2), F.avg_pool2d(s, 2)
@@ -73,10 +75,12 @@ class ResnetDiscriminator(nn.Module):
         blocks += [DownBlock(width, width) for _ in range(n_down - 1)]
         blocks.append(DownBlock(width, width, down=False))
         self.blocks = nn.Sequential(*blocks)
+        self.act = nn.ReLU()
         self.head = nn.Linear(width, 1)
 
     def features(self, x: Tensor) -> Tensor:
-        return F.relu(self.blocks(x)).sum(dim=(2, 3))
+        """Penultimate features, for feature-matching objectives."""
+        return self.act(self.blocks(x)).sum(dim=(2, 3))
 
     def forward(self, x: Tensor) -> Tensor:
         return self.head(self.features(x)).squeeze(1)
