@@ -16,7 +16,7 @@ from ganbench.metrics.modes import coverage
 from ganbench.specs import DatasetSpec
 
 # Bumped whenever a metric's definition changes, so records scored the old way are never reused.
-METRICS_VERSION = 2
+METRICS_VERSION = 3  # 3: density/coverage balls are open (distance < radius)
 
 
 def score(fake: Tensor, real: Tensor, dataset: DatasetSpec, feature_extractor: str, channels: int,
