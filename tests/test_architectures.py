@@ -26,3 +26,19 @@ def test_every_architecture_builds_at_each_size(builtin_catalog: Catalog, channe
 def test_unsupported_size_is_a_clear_error(builtin_catalog: Catalog) -> None:
     with pytest.raises(ValueError, match=r"supported image sides are \[28, 32, 64\], not 48"):
         builtin_catalog.spec("architectures", "dcgan").build((1, 48, 48), 16)
+
+
+@pytest.mark.parametrize("name", ["dcgan", "dcgan-resize"])
+def test_dcgan_initialisation_follows_radford(builtin_catalog: Catalog, name: str) -> None:
+    """Radford et al. 2016: conv/linear weights N(0, 0.02), batch-norm scales N(1, 0.02), biases 0."""
+    torch.manual_seed(0)
+    for net in builtin_catalog.spec("architectures", name).build((3, 32, 32), 100):
+        for module in net.modules():
+            if isinstance(module, torch.nn.Conv2d | torch.nn.ConvTranspose2d | torch.nn.Linear):
+                assert module.weight.mean().abs() < 0.005 and abs(module.weight.std().item() - 0.02) < 0.003, module
+            if isinstance(module, torch.nn.BatchNorm2d):
+                assert (module.weight - 1).abs().mean() < 0.03 and module.weight.std() < 0.03, module
+            bias = getattr(module, "bias", None)
+            if isinstance(module, torch.nn.Conv2d | torch.nn.ConvTranspose2d | torch.nn.Linear | torch.nn.BatchNorm2d) \
+                    and bias is not None:
+                assert torch.all(bias == 0), module

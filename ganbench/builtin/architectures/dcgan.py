@@ -28,6 +28,19 @@ def default_width(image_shape: ImageShape) -> int:
     return 64 if image_shape[1] >= 64 else 32
 
 
+def init_radford(module: nn.Module) -> None:
+    """Radford et al. 2016, sec. 4: all weights from N(0, 0.02); batch-norm scales N(1, 0.02) (the
+    usual reading of "all weights"); every bias 0. Apply with ``net.apply(init_radford)``."""
+    if isinstance(module, nn.Conv2d | nn.ConvTranspose2d | nn.Linear):
+        nn.init.normal_(module.weight, 0.0, 0.02)
+    elif isinstance(module, nn.BatchNorm2d):
+        nn.init.normal_(module.weight, 1.0, 0.02)
+    else:
+        return
+    if module.bias is not None:
+        nn.init.zeros_(module.bias)
+
+
 def _up_transposed(c_in: int, c_out: int) -> nn.Module:
     return nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False)
 
@@ -38,7 +51,8 @@ def _up_resize(c_in: int, c_out: int) -> nn.Module:
 
 
 class DcganGenerator(nn.Module):
-    """Linear projection to (width*2^(k-1), s, s), then k x [upsample x2, BN, ReLU], conv to tanh."""
+    """Linear projection to (width*2^(k-1), s, s), then k x [upsample x2, BN, ReLU], conv to tanh.
+    Weights initialised as Radford et al. (``init_radford``)."""
 
     def __init__(self, image_shape: ImageShape, latent_dim: int, width: int = 64, resize: bool = False):
         super().__init__()
@@ -56,13 +70,15 @@ class DcganGenerator(nn.Module):
             c = out
         layers += [nn.Conv2d(c, channels, 3, 1, 1), nn.Tanh()]
         self.body = nn.Sequential(*layers)
+        self.apply(init_radford)
 
     def forward(self, z: Tensor) -> Tensor:
         return self.body(self.project(z))
 
 
 class DcganDiscriminator(nn.Module):
-    """k x [Conv 4x4 stride 2, LeakyReLU 0.2], then a linear logit on the flattened features."""
+    """k x [Conv 4x4 stride 2, LeakyReLU 0.2], then a linear logit on the flattened features.
+    Weights initialised as Radford et al. (``init_radford``)."""
 
     def __init__(self, image_shape: ImageShape, width: int = 64):
         super().__init__()
@@ -76,6 +92,7 @@ class DcganDiscriminator(nn.Module):
         layers.append(nn.Flatten())
         self.body = nn.Sequential(*layers)
         self.head = nn.Linear(c * BASE[size] ** 2, 1)
+        self.apply(init_radford)
 
     def features(self, x: Tensor) -> Tensor:
         """Penultimate features, for feature-matching objectives."""
