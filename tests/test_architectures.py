@@ -42,3 +42,24 @@ def test_dcgan_initialisation_follows_radford(builtin_catalog: Catalog, name: st
             if isinstance(module, torch.nn.Conv2d | torch.nn.ConvTranspose2d | torch.nn.Linear | torch.nn.BatchNorm2d) \
                     and bias is not None:
                 assert torch.all(bias == 0), module
+
+
+@pytest.mark.parametrize("size, up_blocks, side", [(32, 3, 8), (28, 2, 7)])
+def test_resnet_is_the_sngan_cifar_resnet(builtin_catalog: Catalog, size: int, up_blocks: int, side: int) -> None:
+    """Miyato et al. 2018, appendix B (sngan_projection resnet_32): G = linear to 4x4 (28 px: 7x7),
+    up-blocks with learnable 1x1 shortcuts, BN-ReLU-conv3x3-tanh; D = an optimized down-block, a
+    down-block, two plain blocks with identity shortcuts, ReLU, global sum pooling, linear."""
+    from ganbench.builtin.architectures import resnet
+
+    gen, disc = builtin_catalog.spec("architectures", "resnet").build((3, size, size), 16)
+    assert isinstance(gen, resnet.ResnetGenerator) and isinstance(disc, resnet.ResnetDiscriminator)
+    assert [type(b) for b in gen.blocks] == [resnet.UpBlock] * up_blocks
+    assert all(isinstance(b.shortcut, torch.nn.Conv2d) and b.shortcut.kernel_size == (1, 1) for b in gen.blocks)
+    assert [type(b) for b in disc.blocks] == [resnet.OptimizedBlock] + [resnet.DownBlock] * 3
+    assert [b.down for b in disc.blocks[1:]] == [True, False, False]
+    assert isinstance(disc.blocks[1].shortcut, torch.nn.Conv2d)
+    for plain in disc.blocks[2:]:
+        assert isinstance(plain.shortcut, torch.nn.Identity)
+    x = torch.rand(2, 3, size, size) * 2 - 1
+    assert disc.blocks(x).shape[-1] == side
+    assert disc.features(x).shape == (2, disc.head.in_features)
