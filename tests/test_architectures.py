@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 
@@ -63,3 +65,27 @@ def test_resnet_is_the_sngan_cifar_resnet(builtin_catalog: Catalog, size: int, u
     x = torch.rand(2, 3, size, size) * 2 - 1
     assert disc.blocks(x).shape[-1] == side
     assert disc.features(x).shape == (2, disc.head.in_features)
+
+
+def test_stylegan_lite_has_equalized_learning_rate() -> None:
+    """Karras et al. 2018/2019: weights stored as N(0, 1) and scaled at runtime by the He constant
+    1/sqrt(fan_in); the mapping network's layers carry a 0.01 learning-rate multiplier (stored
+    N(0, 1/0.01^2), scaled by 0.01/sqrt(fan_in)), so Adam moves them 100x slower."""
+    from ganbench.builtin.architectures import stylegan
+
+    torch.manual_seed(0)
+    gen, _ = stylegan.build((3, 32, 32), 100)
+    mapping = [m for m in gen.mapping.modules() if isinstance(m, stylegan.EqualLinear)]
+    assert len(mapping) == 4
+    for layer in mapping:
+        fan_in = layer.weight.shape[1]
+        assert layer.lr_mul == 0.01 and layer.weight_gain == pytest.approx(0.01 / math.sqrt(fan_in))
+        assert layer.weight.std().item() == pytest.approx(100.0, rel=0.05)
+        assert layer.effective_weight().std().item() == pytest.approx(1 / math.sqrt(fan_in), rel=0.05)
+    convs = [m for m in gen.modules() if isinstance(m, stylegan.ModulatedConv)]
+    assert len(convs) == 1 + 2 * 3 + 1  # first layer, two per up-block, to-RGB
+    for conv in convs:
+        fan_in = conv.weight[0].numel()
+        assert conv.weight_gain == pytest.approx(1 / math.sqrt(fan_in))
+        assert conv.weight.std().item() == pytest.approx(1.0, rel=0.15)
+        assert conv.affine.lr_mul == 1.0 and conv.affine.weight.std().item() == pytest.approx(1.0, rel=0.1)
