@@ -1,7 +1,14 @@
 """DCGAN (Radford et al. 2016) and its resize-convolution variant (Odena et al. 2016).
 
-The discriminator omits batch norm (as the "standard CNN" of Miyato et al. 2018 does) so that
-per-sample gradient penalties (WGAN-GP, R1) are well defined on the quick suite's baseline.
+As in the paper: a linear projection of z reshaped to a small feature map, strided (transposed)
+convolutions that double the side, batch norm and ReLU in G, LeakyReLU 0.2 in D, tanh output, and
+weights initialised N(0, 0.02) (batch-norm scales N(1, 0.02), biases 0).
+
+ganbench's own choices: the discriminator omits batch norm (as the "standard CNN" of Miyato et al.
+2018 does) so that per-sample gradient penalties (WGAN-GP, R1) are well defined on the baseline; D
+ends in a linear logit (no sigmoid: the loss applies it) and G in a 3x3 conv at full resolution;
+widths are ``default_width`` (32 channels up to 32 px, where Radford et al. use 128 at 64 px);
+28 px starts from 7x7.
 """
 
 from __future__ import annotations
@@ -116,13 +123,14 @@ def build_resize(image_shape: ImageShape, latent_dim: int) -> tuple[nn.Module, n
 def register_architectures(register: Register) -> None:
     register(ArchitectureSpec(
         name="dcgan",
-        summary="Transposed-conv generator with batch norm, strided-conv discriminator",
+        summary="Radford et al.'s DCGAN (transposed convs, BN and ReLU in G, N(0, 0.02) init) with a "
+                "batch-norm-free strided-conv D and narrower widths",
         reference="Radford, Metz & Chintala 2016, Unsupervised Representation Learning with DCGANs, ICLR",
         build=build, resolutions=(28, 32, 64),
     ))
     register(ArchitectureSpec(
         name="dcgan-resize",
-        summary="DCGAN with nearest-neighbour upsampling + conv instead of transposed conv",
+        summary="ganbench's dcgan with nearest-neighbour upsampling + 3x3 conv instead of transposed conv",
         reference="Odena, Dumoulin & Olah 2016, Deconvolution and Checkerboard Artifacts, Distill",
         build=build_resize, resolutions=(28, 32, 64),
     ))
