@@ -132,6 +132,14 @@ def train_stream(spec: RunSpec, data_root: str | None) -> Callable[[int, int], t
     return draw_images
 
 
+def mode_samples(spec: RunSpec, generator: torch.nn.Module, device: torch.device) -> torch.Tensor | None:
+    """The separate, larger sample on which modes are counted (``mode_samples``, e.g. 26,000 on
+    stacked Fashion-MNIST as in VEEGAN and PacGAN), drawn in batches; None: count on the FID samples."""
+    if not spec.mode_samples or catalog().spec("datasets", spec.dataset).modes is None:
+        return None
+    return sample(generator, spec.mode_samples, spec.latent_dim, spec.seed, device)
+
+
 def auto_checkpoint_every(spec: RunSpec) -> int:
     """Checkpoint about ten times a run."""
     return max(1, spec.generator_steps // 10)
@@ -199,7 +207,8 @@ def execute(spec: RunSpec, data_root: str | None, store_root: str, checkpoint_ev
             real = data.reference[: spec.fid_samples]
             dataset = catalog().spec("datasets", spec.dataset)
             record["metrics"], record["metric_protocol"] = score(
-                fake, real, dataset, extractor, spec.channels, data.sha256, cache_dir, cuda=cuda)
+                fake, real, dataset, extractor, spec.channels, data.sha256, cache_dir, cuda=cuda,
+                mode_fake=mode_samples(spec, result.evaluated, device))
             record["reference_samples"] = int(real.shape[0])
             record["eval_seconds"] = round(time.perf_counter() - eval_start, 3)
             atomic_write_bytes(store.grid_path(rid), picture(fake, real, dataset))

@@ -19,7 +19,7 @@ from ganbench.runspec import RunSpec
 from ganbench.store import atomic_write_text
 
 SCHEMA_VERSION = 2
-SPEC_COLUMNS = ["architecture", "loss", "regularizer", "recipe", "optimizer", "seed", "generator_steps", "batch_size",
+SPEC_COLUMNS = ["architecture", "loss", "regularizer", "recipe", "optimizer", "seed", "mode_samples", "generator_steps", "batch_size",
                 "d_steps_per_g_step", "resolution", "channels", "latent_dim", "lr_generator",
                 "lr_discriminator", "beta1", "beta2", "fid_samples", "device", "compute_dtype", "budget_seconds",
                 "eval_points", "curve_fid_samples"]

@@ -34,6 +34,7 @@ class RunSpec:
     curve_fid_samples: int = 500
     compute_dtype: str = "fp32"  # or "bf16": autocast forward passes
     feature_extractor: str = ""  # "" = the dataset's default extractor
+    mode_samples: int = 0  # samples on which modes are counted; 0 = the fid_samples
     optimizer: str = "adam"  # for G and D alike; see ganbench.training.optimizers
     recipe: str = ""  # the method of the literature this run is (a registered recipe), if any
 
@@ -48,11 +49,18 @@ class RunSpec:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunSpec:
-        """From ``as_dict()`` output; fields added since a record was written take their defaults."""
+        """A spec from ``as_dict()`` output; fields added since a record was written take their default."""
         return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
+
+
+# Fields added after records existed, with the value that reproduces the old behaviour: hashed only
+# when set otherwise, so adding them left every existing run id unchanged.
+_HASHED_WHEN_SET = {"mode_samples": 0, "optimizer": "adam", "recipe": ""}
 
 
 def run_id(spec: RunSpec, context: dict[str, str]) -> str:
     """Hash of the canonical spec plus what else decides the result (code versions, data hash)."""
-    canonical = json.dumps({"spec": spec.as_dict(), "context": context}, sort_keys=True)
+    canonical_spec = {key: value for key, value in spec.as_dict().items()
+                      if key not in _HASHED_WHEN_SET or value != _HASHED_WHEN_SET[key]}
+    canonical = json.dumps({"spec": canonical_spec, "context": context}, sort_keys=True)
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]

@@ -225,3 +225,36 @@ def test_stacked_fashion_mnist_has_1000_countable_modes(builtin_catalog: Catalog
     assert float((stacked_modes(images[:2000]) == truth[:2000]).float().mean()) > 0.6
     collapsed = coverage(stacked_modes(images[:1].expand(500, -1, -1, -1)), STACKED_MODES)
     assert collapsed["modes_covered"] == 1 and collapsed["mode_kl"] == pytest.approx(np.log(1000))
+
+
+def test_stacked_suite_counts_modes_on_26000_samples(builtin_catalog: Catalog) -> None:
+    """The VEEGAN/PacGAN protocol: modes counted on 26,000 generated samples, not on the 2,000 FID
+    samples. A generator uniform over the 1,000 modes then covers 1000 (1 - e^-26) ~ all of them;
+    on 2,000 samples it would cover only about 1000 (1 - e^-2) ~ 865."""
+    from torch import nn
+
+    from ganbench import execute
+    from ganbench.metrics.modes import STACKED_MODES, coverage
+    from ganbench.suites import expand, load_suite
+
+    spec = expand(load_suite("stacked", builtin_catalog), builtin_catalog, "cpu")[0]
+    assert spec.mode_samples == 26000 and spec.fid_samples == 2000
+
+    class UniformModes(nn.Module):
+        """Each channel a flat image at one of 10 grey levels, drawn uniformly: 1,000 equally likely modes."""
+
+        def forward(self, z: torch.Tensor) -> torch.Tensor:
+            levels = torch.randint(0, 10, (z.shape[0], 3, 1, 1))
+            return (levels.float() / 9 * 2 - 1).expand(-1, -1, 28, 28)
+
+    def level_modes(images: torch.Tensor) -> torch.Tensor:
+        levels = (images[:, :, 0, 0].float() / 255 * 9).round().long()
+        return 100 * levels[:, 0] + 10 * levels[:, 1] + levels[:, 2]
+
+    torch.manual_seed(0)
+    fake = execute.mode_samples(spec, UniformModes(), torch.device("cpu"))
+    assert fake is not None and fake.shape == (26000, 3, 28, 28) and fake.dtype == torch.uint8
+    assert coverage(level_modes(fake), STACKED_MODES)["modes_covered"] >= 995
+    # Point suites keep counting on their scored samples.
+    ring = expand(load_suite("ring", builtin_catalog), builtin_catalog, "cpu")[0]
+    assert ring.mode_samples == 0 and execute.mode_samples(ring, UniformModes(), torch.device("cpu")) is None

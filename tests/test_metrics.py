@@ -107,3 +107,10 @@ def test_shipped_extractor_metadata_matches_weights() -> None:
     meta = json.loads(extractor.WEIGHTS.with_suffix(".json").read_text())
     assert meta["test_accuracy"] > 0.85
     assert len(extractor.weights_version()) == 12
+
+
+def test_density_coverage_ball_is_open() -> None:
+    """Naeem et al.'s prdc counts distance < radius: a fake exactly on a ball's boundary is outside."""
+    real = torch.tensor([[0.0, 0.0], [1.0, 0.0]])  # k = 1: both radii are exactly 1
+    on_boundary = torch.tensor([[2.0, 0.0]])  # distance exactly 1 from (1, 0), 2 from (0, 0)
+    assert density_coverage(on_boundary, real, k=1) == {"density": 0.0, "coverage": 0.0}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import fcntl
+import hashlib
 import json
 import math
 import os
@@ -26,7 +27,7 @@ from ganbench.builtin.suites import SUITES_DIR
 from ganbench.execute import execute
 from ganbench.leaderboard import TIMING_COLUMNS
 from ganbench.plugins import Catalog
-from ganbench.runspec import run_id
+from ganbench.runspec import RunSpec, run_id
 from ganbench.specs import Regularizer
 from ganbench.training.trainer import eval_steps, train
 from tests.conftest import write_plugin
@@ -190,6 +191,16 @@ def test_bf16_autocast_trains_and_is_its_own_protocol(builtin_catalog: Catalog, 
     assert bf16.status == "completed" and all(math.isfinite(v) for v in bf16.curve_g_loss)
     assert fp32.curve_g_loss != bf16.curve_g_loss
     assert run_id(tiny_spec(), {}) != run_id(tiny_spec(compute_dtype="bf16"), {})
+
+
+def test_mode_samples_changes_run_ids_only_when_set() -> None:
+    """Added after records existed: an unset mode_samples hashes as before, and old specs still load."""
+    spec = tiny_spec()
+    old = {key: value for key, value in spec.as_dict().items() if key != "mode_samples"}
+    legacy = hashlib.sha256(json.dumps({"spec": old, "context": {}}, sort_keys=True).encode()).hexdigest()[:16]
+    assert run_id(spec, {}) == legacy
+    assert RunSpec.from_dict(old) == spec
+    assert run_id(tiny_spec(mode_samples=26000), {}) != legacy
 
 
 def test_progress_bars_on_a_terminal_and_plain_lines_otherwise(tmp_path: Path) -> None:

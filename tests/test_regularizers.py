@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 
 import pytest
@@ -20,6 +21,8 @@ from ganbench.builtin.regularizers import (
     SpectralNorm,
     diff_augment,
 )
+from ganbench.plugins import Catalog
+from ganbench.specs import incompatibility
 
 
 class LinearD(nn.Module):
@@ -154,3 +157,26 @@ def test_lecam_anchors_and_value() -> None:
     reg.discriminator_penalty(d, real_logits, fake_logits, torch.tensor([4.0]), torch.tensor([0.0]))
     assert (reg.anchor_real, reg.anchor_fake) == (3.0, -1.0)
     assert not math.isnan(reg.anchor_real)
+
+
+def test_dropout_changes_every_compatible_architecture(builtin_catalog: Catalog) -> None:
+    """Dropout hooks activation modules; an architecture that applied its activations functionally
+    would make it a silent no-op. Same weights, same input: D's train-mode output must change."""
+    dropout = builtin_catalog.spec("regularizers", "dropout")
+    x = torch.rand(4, 3, 32, 32) * 2 - 1
+    checked = []
+    for name in builtin_catalog.names("architectures"):
+        arch = builtin_catalog.spec("architectures", name)
+        if incompatibility(arch, dropout) is not None:
+            continue
+        torch.manual_seed(0)
+        _, plain = arch.build((3, 32, 32), 16)
+        wrapped = copy.deepcopy(plain)
+        dropout.factory().wrap(nn.Identity(), wrapped)
+        plain.train(), wrapped.train()
+        torch.manual_seed(1)
+        expected = plain(x)
+        torch.manual_seed(1)  # the same batch-norm/noise state on both sides; only dropout differs
+        assert not torch.allclose(wrapped(x), expected), name
+        checked.append(name)
+    assert "resnet" in checked and "stylegan-lite" in checked

@@ -84,11 +84,12 @@ def reference_features(images: Tensor, feature_extractor: str, dataset_sha256: s
 
 def density_coverage(fake: Tensor, real: Tensor, k: int = DC_NEIGHBOURHOOD) -> dict[str, float]:
     """Naeem et al. 2020. With r_i the distance from real X_i to its k-th nearest real neighbour:
-    density = 1/(kM) sum_j sum_i 1[|Y_j - X_i| <= r_i] (1 on matching distributions, may exceed 1);
-    coverage = 1/N sum_i 1[min_j |Y_j - X_i| <= r_i] (in [0, 1])."""
+    density = 1/(kM) sum_j sum_i 1[|Y_j - X_i| < r_i] (1 on matching distributions, may exceed 1);
+    coverage = 1/N sum_i 1[min_j |Y_j - X_i| < r_i] (in [0, 1]).
+    The balls are open (strict <), as in the authors' ``prdc`` package: a fake on a boundary is outside."""
     real, fake = real.double(), fake.double()
     radii = torch.cdist(real, real).kthvalue(k + 1, dim=1).values  # k + 1: each point is its own nearest
-    inside = torch.cdist(fake, real) <= radii.unsqueeze(0)  # (M, N)
+    inside = torch.cdist(fake, real) < radii.unsqueeze(0)  # (M, N)
     return {"density": float(inside.sum() / (k * fake.shape[0])),
             "coverage": float(inside.any(0).double().mean())}
 

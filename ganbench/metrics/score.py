@@ -16,17 +16,18 @@ from ganbench.metrics.modes import coverage
 from ganbench.specs import DatasetSpec
 
 # Bumped whenever a metric's definition changes, so records scored the old way are never reused.
-METRICS_VERSION = 2
+METRICS_VERSION = 3  # 3: density/coverage balls are open (distance < radius)
 
 
 def score(fake: Tensor, real: Tensor, dataset: DatasetSpec, feature_extractor: str, channels: int,
-          dataset_sha256: str, cache_dir: Path | None = None, cuda: bool = False) -> tuple[dict[str, Any],
-                                                                                         dict[str, Any]]:
+          dataset_sha256: str, cache_dir: Path | None = None, cuda: bool = False,
+          mode_fake: Tensor | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """Every metric that applies to this dataset, and the protocol they were computed under.
 
     Images: FID/KID/precision-recall/density-coverage in the extractor's space and the spectral
     sharpness scores (+ mode coverage on datasets with known modes). Points: mode coverage and the
-    share of high-quality samples; no FID, since there is no image feature space.
+    share of high-quality samples; no FID, since there is no image feature space. Modes are counted
+    on ``mode_fake`` when given (a larger sample: the stacked protocol's 26,000), else on ``fake``.
     """
     metrics: dict[str, Any] = {}
     proto: dict[str, Any] = {"metrics_version": METRICS_VERSION, "samples": int(fake.shape[0]),
@@ -39,9 +40,11 @@ def score(fake: Tensor, real: Tensor, dataset: DatasetSpec, feature_extractor: s
         proto.update(blur_band=list(spectrum.BLUR_BAND), noise_band=list(spectrum.NOISE_BAND))
     # Modes are defined on the dataset's own channels; a grayscale run of RGB data has none.
     if dataset.modes is not None and (dataset.kind == "points" or channels == dataset.image_shape[0]):
-        metrics.update(coverage(dataset.modes(fake), dataset.n_modes, quality=dataset.kind == "points"))
+        counted = fake if mode_fake is None else mode_fake
+        metrics.update(coverage(dataset.modes(counted), dataset.n_modes, quality=dataset.kind == "points"))
         proto["modes"] = f"{dataset.name}: {dataset.n_modes} modes" + (
             ", high quality = within 3 std of a centre" if dataset.kind == "points" else "")
+        proto["mode_samples"] = int(counted.shape[0])
     return metrics, proto
 
 

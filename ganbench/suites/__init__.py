@@ -52,7 +52,8 @@ _SCHEMA: dict[str, dict[str, type]] = {
 _OPTIONAL: dict[str, dict[str, tuple[type, Any]]] = {
     "budget": {"budget_seconds": (float, 0.0)},
     "optimizer": {"name": (str, "adam")},
-    "evaluation": {"eval_points": (int, 0), "curve_fid_samples": (int, 500), "feature_extractor": (str, "")},
+    "evaluation": {"eval_points": (int, 0), "curve_fid_samples": (int, 500), "feature_extractor": (str, ""),
+                   "mode_samples": (int, 0)},
 }
 _TOP: dict[str, type] = {"name": str, "description": str, "dataset": str, "latent_dim": int}
 # Image suites need both; point datasets (ring-8, grid-25) have no resolution or channels.

@@ -1,7 +1,14 @@
 """DCGAN (Radford et al. 2016) and its resize-convolution variant (Odena et al. 2016).
 
-The discriminator omits batch norm (as the "standard CNN" of Miyato et al. 2018 does) so that
-per-sample gradient penalties (WGAN-GP, R1) are well defined on the quick suite's baseline.
+As in the paper: a linear projection of z reshaped to a small feature map, strided (transposed)
+convolutions that double the side, batch norm and ReLU in G, LeakyReLU 0.2 in D, tanh output, and
+weights initialised N(0, 0.02) (batch-norm scales N(1, 0.02), biases 0).
+
+ganbench's own choices: the discriminator omits batch norm (as the "standard CNN" of Miyato et al.
+2018 does) so that per-sample gradient penalties (WGAN-GP, R1) are well defined on the baseline; D
+ends in a linear logit (no sigmoid: the loss applies it) and G in a 3x3 conv at full resolution;
+widths are ``default_width`` (32 channels up to 32 px, where Radford et al. use 128 at 64 px);
+28 px starts from 7x7.
 """
 
 from __future__ import annotations
@@ -28,6 +35,19 @@ def default_width(image_shape: ImageShape) -> int:
     return 64 if image_shape[1] >= 64 else 32
 
 
+def init_radford(module: nn.Module) -> None:
+    """Radford et al. 2016, sec. 4: all weights from N(0, 0.02); batch-norm scales N(1, 0.02) (the
+    usual reading of "all weights"); every bias 0. Apply with ``net.apply(init_radford)``."""
+    if isinstance(module, nn.Conv2d | nn.ConvTranspose2d | nn.Linear):
+        nn.init.normal_(module.weight, 0.0, 0.02)
+    elif isinstance(module, nn.BatchNorm2d):
+        nn.init.normal_(module.weight, 1.0, 0.02)
+    else:
+        return
+    if module.bias is not None:
+        nn.init.zeros_(module.bias)
+
+
 def _up_transposed(c_in: int, c_out: int) -> nn.Module:
     return nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False)
 
@@ -38,7 +58,8 @@ def _up_resize(c_in: int, c_out: int) -> nn.Module:
 
 
 class DcganGenerator(nn.Module):
-    """Linear projection to (width*2^(k-1), s, s), then k x [upsample x2, BN, ReLU], conv to tanh."""
+    """Linear projection to (width*2^(k-1), s, s), then k x [upsample x2, BN, ReLU], conv to tanh.
+    Weights initialised as Radford et al. (``init_radford``)."""
 
     def __init__(self, image_shape: ImageShape, latent_dim: int, width: int = 64, resize: bool = False):
         super().__init__()
@@ -56,13 +77,15 @@ class DcganGenerator(nn.Module):
             c = out
         layers += [nn.Conv2d(c, channels, 3, 1, 1), nn.Tanh()]
         self.body = nn.Sequential(*layers)
+        self.apply(init_radford)
 
     def forward(self, z: Tensor) -> Tensor:
         return self.body(self.project(z))
 
 
 class DcganDiscriminator(nn.Module):
-    """k x [Conv 4x4 stride 2, LeakyReLU 0.2], then a linear logit on the flattened features."""
+    """k x [Conv 4x4 stride 2, LeakyReLU 0.2], then a linear logit on the flattened features.
+    Weights initialised as Radford et al. (``init_radford``)."""
 
     def __init__(self, image_shape: ImageShape, width: int = 64):
         super().__init__()
@@ -76,6 +99,7 @@ class DcganDiscriminator(nn.Module):
         layers.append(nn.Flatten())
         self.body = nn.Sequential(*layers)
         self.head = nn.Linear(c * BASE[size] ** 2, 1)
+        self.apply(init_radford)
 
     def features(self, x: Tensor) -> Tensor:
         """Penultimate features, for feature-matching objectives."""
@@ -99,13 +123,14 @@ def build_resize(image_shape: ImageShape, latent_dim: int) -> tuple[nn.Module, n
 def register_architectures(register: Register) -> None:
     register(ArchitectureSpec(
         name="dcgan",
-        summary="Transposed-conv generator with batch norm, strided-conv discriminator",
+        summary="Radford et al.'s DCGAN (transposed convs, BN and ReLU in G, N(0, 0.02) init) with a "
+                "batch-norm-free strided-conv D and narrower widths",
         reference="Radford, Metz & Chintala 2016, Unsupervised Representation Learning with DCGANs, ICLR",
         build=build, resolutions=(28, 32, 64),
     ))
     register(ArchitectureSpec(
         name="dcgan-resize",
-        summary="DCGAN with nearest-neighbour upsampling + conv instead of transposed conv",
+        summary="ganbench's dcgan with nearest-neighbour upsampling + 3x3 conv instead of transposed conv",
         reference="Odena, Dumoulin & Olah 2016, Deconvolution and Checkerboard Artifacts, Distill",
         build=build_resize, resolutions=(28, 32, 64),
     ))

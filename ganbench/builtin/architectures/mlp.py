@@ -1,4 +1,10 @@
-"""The fully connected GAN of Goodfellow et al. (2014)."""
+"""Fully connected GANs after Goodfellow et al. (2014).
+
+The paper's MNIST networks used rectifier and sigmoid units in G and maxout units with dropout in
+D. ganbench's image MLP uses LeakyReLU 0.2 throughout, widths 256-512-1024 (G) and 512-256 (D)
+and a tanh output: a common modern rendering, not the paper's exact networks. Dropout in D is the
+separate ``dropout`` regularizer.
+"""
 
 from __future__ import annotations
 
@@ -78,7 +84,8 @@ def build_points(point_dim: int, latent_dim: int) -> tuple[nn.Module, nn.Module]
 def register_architectures(register: Register) -> None:
     register(ArchitectureSpec(
         name="mlp",
-        summary="Fully connected generator and discriminator (the original GAN)",
+        summary="Fully connected G and D in the spirit of the original GAN (LeakyReLU and widths are "
+                "ganbench's, not the paper's maxout D); small MLPs on 2-D points",
         reference="Goodfellow et al. 2014, Generative Adversarial Nets, NeurIPS",
         build=build, resolutions=(28, 32, 64), build_points=build_points,
     ))
