@@ -102,6 +102,7 @@ def test_shapes_are_deterministic_crisp_and_sized(builtin_catalog: Catalog, real
     assert not torch.equal(load(builtin_catalog, "shapes", "train", None, 28, 1)[:100], gray[:100])
     # Hard edges: markedly more power above 0.25 cycles/px than Fashion-MNIST.
     high = radial_frequencies(28) > 0.25
+    # Measured ratio 1.77 (bundled) and 1.73 (full set) by scripts/test_margins.py.
     assert rapsd(gray[:1000])[high].sum() > 1.5 * rapsd(real_reference[:1000])[high].sum()
 
 
@@ -219,10 +220,10 @@ def test_stacked_fashion_mnist_has_1000_countable_modes(builtin_catalog: Catalog
     assert images.shape == (10000, 3, 28, 28) and images.dtype == torch.uint8
     assert torch.equal(images, load(builtin_catalog, "stacked-fashion-mnist", "reference", None, 28, 3))
     real = coverage(stacked_modes(images), STACKED_MODES)
-    assert real["modes_covered"] >= 980 and real["mode_kl"] < 0.2, real
+    assert real["modes_covered"] >= 980 and real["mode_kl"] < 0.2, real  # measured 1000 and 0.053 .. 0.055
     assert coverage(truth, STACKED_MODES)["modes_covered"] >= 990
     # The classifier recovers the true mode of most stacked images (~0.89^3 with 89% per channel).
-    assert float((stacked_modes(images[:2000]) == truth[:2000]).float().mean()) > 0.6
+    assert float((stacked_modes(images[:2000]) == truth[:2000]).float().mean()) > 0.6  # measured 0.720 .. 0.726
     collapsed = coverage(stacked_modes(images[:1].expand(500, -1, -1, -1)), STACKED_MODES)
     assert collapsed["modes_covered"] == 1 and collapsed["mode_kl"] == pytest.approx(np.log(1000))
 

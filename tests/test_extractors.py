@@ -142,6 +142,7 @@ def test_stacked_fid_small_for_real_and_large_for_blurred_or_channel_copies(
     blurred = frechet(features(STACKED_NAME, blur(fakes)), ref)
     # each channel is real, but the three are one image: only the joint (concatenated) features see it
     copies = frechet(features(STACKED_NAME, fakes[:, :1].expand(-1, 3, -1, -1).contiguous()), ref)
+    # Measured (bundled, full set): real 1.93, 1.86; blurred 27x and copies 43x real on both.
     assert real < 3 and blurred > 10 * real and copies > 10 * real, (real, blurred, copies)
 
 
