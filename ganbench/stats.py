@@ -61,11 +61,12 @@ def welch(a: Array, b: Array, level: float = 0.95) -> Welch:
     a, b = a[np.isfinite(a)], b[np.isfinite(b)]
     if len(a) < 2 or len(b) < 2:
         return UNDEFINED
+    if np.ptp(a) == 0 and np.ptp(b) == 0:  # tested on the data: a computed mean and variance can be off by 1 ulp
+        diff = float(a[0] - b[0])
+        return Welch(diff, diff, diff, math.nan, math.nan, 1.0 if diff == 0.0 else 0.0)
     diff = float(a.mean() - b.mean())
     va, vb = float(a.var(ddof=1)) / len(a), float(b.var(ddof=1)) / len(b)
     se = math.sqrt(va + vb)
-    if se == 0.0:
-        return Welch(diff, diff, diff, math.nan, math.nan, 1.0 if diff == 0.0 else 0.0)
     df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
     half = float(scipy_stats.t.ppf((1 + level) / 2, df)) * se
     result = scipy_stats.ttest_ind(a, b, equal_var=False)
