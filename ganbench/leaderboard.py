@@ -7,18 +7,21 @@ produced it, so numbers from different budgets, sample counts or extractors neve
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import MISSING, fields
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ganbench import stats as seedstats
 from ganbench.metrics.stability import run_stability
 from ganbench.runspec import RunSpec
 from ganbench.store import atomic_write_text
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SPEC_COLUMNS = ["architecture", "loss", "regularizer", "recipe", "optimizer", "seed", "generator_steps", "batch_size",
                 "d_steps_per_g_step", "resolution", "channels", "latent_dim", "lr_generator",
                 "lr_discriminator", "beta1", "beta2", "fid_samples", "mode_samples", "device", "compute_dtype",
@@ -39,9 +42,29 @@ PROTOCOL_COLUMNS = ["suite", "dataset", "dataset_source", "dataset_sha256", "gen
 ENTRY_COLUMNS = ["architecture", "loss", "regularizer", "recipe", "optimizer"]
 # Records written before a RunSpec field existed ran with its default.
 SPEC_DEFAULTS = {f.name: f.default for f in fields(RunSpec) if f.default is not MISSING}
+# What ranks a table: the first of these that some run measured, as (column, lower is better).
+# Point data has no FID; `modes_covered` only ranks tables older than schema 3 (no `n_modes`).
+RANK_METRICS = (("fid", True), ("mode_score", False), ("modes_covered", False))
+# Differences to the baseline entry: column prefix -> runs-table metric.
+DELTA_METRICS = {"delta_fid": "fid", "delta_blur": "blur_score"}
+# The printed header of `rank_value` for each `rank_by`, and its decimals.
+RANK_LABELS = {"fid": ("median FID", 2), "mode_score": ("score", 3), "modes_covered": ("median modes", 1)}
+ALPHA = 0.05
+BOOTSTRAP_RESAMPLES = 1000
+BOOTSTRAP_SEED = 0  # fixed, so the same runs always give the same rank intervals
+# score.py states the modes a run was scored on as "<dataset>: <n> modes[, ...]".
+_MODES = re.compile(r"^[^:]+: (\d+) modes")
 
 
-def runs_table(records: list[dict[str, Any]]) -> pd.DataFrame:
+def _n_modes(record: dict[str, Any]) -> float:
+    """The number of known modes the record's mode metrics count against (NaN if none)."""
+    found = _MODES.match(record.get("metric_protocol", {}).get("modes", ""))
+    return float(found.group(1)) if found else math.nan
+
+
+def runs_table(records: list[dict[str, Any]], baseline: str | None = None) -> pd.DataFrame:
+    """One row per run. ``baseline`` is the suite's baseline entry (``architecture/loss/regularizer``),
+    which the summary's difference columns compare against; records do not carry it."""
     rows = []
     for rec in records:
         spec, ctx, metrics = rec["spec"], rec.get("context", {}), rec.get("metrics", {})
@@ -54,6 +77,9 @@ def runs_table(records: list[dict[str, Any]]) -> pd.DataFrame:
                    feature_extractor=ctx.get("feature_extractor"), dataset_source=rec.get("dataset_source"),
                    dataset_sha256=ctx.get("dataset_sha256"))
         row.update({col: metrics.get(col, math.nan) for col in METRIC_COLUMNS})
+        row["n_modes"] = _n_modes(rec)
+        row["mode_score"] = float(seedstats.mode_score(np.array(row["modes_covered"]), np.array(row["n_modes"]),
+                                                       np.array(row["high_quality"])))
         row.update(run_stability(rec))
         proto = rec.get("metric_protocol", {})
         row.update({col: proto.get(col) for col in METRIC_PROTOCOL_COLUMNS})
@@ -64,6 +90,7 @@ def runs_table(records: list[dict[str, Any]]) -> pd.DataFrame:
             row[f"{factor}_plugin"] = ctx.get(f"{factor}_plugin")
         row.update(ganbench_version=ctx.get("ganbench"), torch_version=ctx.get("torch"), run_id=rec["run_id"])
         row.update({col: rec.get(col) for col in TIMING_COLUMNS})
+        row["baseline"] = baseline
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -76,10 +103,35 @@ def _ci95(values: pd.Series) -> float:
     return float(stats.t.ppf(0.975, n - 1) * values.std(ddof=1) / math.sqrt(n))
 
 
-def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
+def _mode_scores(runs: pd.DataFrame) -> pd.Series:
+    """Per-run ``mode_score``; recomputed for runs tables older than schema 3 that carry ``n_modes``."""
+    if "mode_score" in runs:
+        return runs["mode_score"]
+    if "n_modes" not in runs:
+        return pd.Series(math.nan, index=runs.index)
+    return pd.Series(seedstats.mode_score(runs["modes_covered"].to_numpy(float), runs["n_modes"].to_numpy(float),
+                                          runs["high_quality"].to_numpy(float)), index=runs.index)
+
+
+def seed_values(group: pd.DataFrame, column: str, lower_is_better: bool) -> np.ndarray:
+    """An entry's seeds as ``stats`` wants them: the metric of each completed run, a lost (diverged or
+    failed) run at the worst value (±inf); skipped runs are not seeds, and a completed run that did
+    not measure the metric is left out."""
+    runnable = group[group["status"] != "skipped"]
+    lost = runnable["status"] != "completed"
+    return runnable[column].astype(float).where(~lost, seedstats.worst(lower_is_better)).dropna().to_numpy(float)
+
+
+def summary_table(runs: pd.DataFrame, baseline: str | None = None) -> pd.DataFrame:
     """One row per entry and protocol. Means are over completed seeds; failed and diverged seeds are
-    counted beside them, never dropped. Stability = spread of FID over seeds (std, CV)."""
-    rows = []
+    counted beside them, never dropped. Stability = spread of FID over seeds (std, CV).
+
+    Ranks, tiers, rank intervals and differences to ``baseline`` (the suite's baseline entry; by
+    default the runs' ``baseline`` column) are computed among the rows of one suite and dataset by
+    ``_compare``; docs/csv-schema.md defines each column.
+    """
+    runs = runs.assign(mode_score=_mode_scores(runs))
+    rows, groups = [], []
     keys = ENTRY_COLUMNS + PROTOCOL_COLUMNS
     for key, group in runs.groupby(keys, sort=False, dropna=False):
         done = group[group["status"] == "completed"]
@@ -92,24 +144,18 @@ def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
                    n_skipped=int((group["status"] == "skipped").sum()))
         row.update(fid_mean=fid.mean(), fid_std=fid.std(ddof=1), fid_ci95=_ci95(fid),
                    fid_min=fid.min(), fid_max=fid.max(), fid_iqr=fid.quantile(0.75) - fid.quantile(0.25))
-        for col in METRIC_COLUMNS[1:] + STABILITY_COLUMNS:
+        for col in [*METRIC_COLUMNS[1:], "mode_score", *STABILITY_COLUMNS]:
             if col != "kid_std":
                 row[f"{col}_mean"] = done[col].mean()
         row["blur_score_std"] = done["blur_score"].std(ddof=1)
         row["stability_fid_cv"] = row["fid_std"] / row["fid_mean"] if row["fid_mean"] else math.nan
         row["diverged_fraction"] = row["n_diverged"] / row["n_seeds"]
         row["skip_reason"] = "; ".join(sorted(set(group.loc[group["status"] == "skipped", "reason"])))
+        named = group["baseline"].dropna() if "baseline" in group else pd.Series([], dtype=object)
+        row["baseline"] = baseline if baseline is not None else (named.iloc[0] if len(named) else None)
         rows.append(row)
-    summary = pd.DataFrame(rows)
-    summary.insert(1, "rank", 0)
-    summary.insert(2, "rank_by", "")
-    for _, group in summary.groupby(["suite", "dataset"], sort=False):
-        # FID ranks image entries; point data has no FID, so more modes covered ranks higher.
-        by_fid = bool(group["fid_mean"].notna().any()) or not bool(group["modes_covered_mean"].notna().any())
-        column = "fid_mean" if by_fid else "modes_covered_mean"
-        summary.loc[group.index, "rank"] = group[column].rank(method="min", ascending=by_fid,
-                                                              na_option="bottom").astype(int)
-        summary.loc[group.index, "rank_by"] = column.removesuffix("_mean")
+        groups.append(group)
+    summary = _compare(pd.DataFrame(rows), groups)
     # Among equal ranks, the better secondary score first (high-quality share for points).
     secondary = summary["high_quality_mean"].fillna(0) * -1
     return (summary.assign(_secondary=secondary)
@@ -117,8 +163,51 @@ def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
             .drop(columns="_secondary").reset_index(drop=True))
 
 
-def write_tables(records: list[dict[str, Any]], out: Path) -> tuple[Path, Path, pd.DataFrame]:
-    runs = runs_table(records)
+def _compare(summary: pd.DataFrame, groups: list[pd.DataFrame]) -> pd.DataFrame:
+    """Rank, tier, rank interval and differences to the baseline among the rows of each suite and
+    dataset (``groups[i]`` holds the runs of ``summary`` row i)."""
+    ranking: dict[str, Any] = {"rank": 0, "rank_by": "", "rank_value": math.nan, "rank_low": 0, "rank_high": 0,
+                               "tier": 0, "tied_with_best": False}
+    for offset, (column, value) in enumerate(ranking.items(), start=1):
+        summary.insert(offset, column, value)
+    for prefix in DELTA_METRICS:
+        for suffix in ("", "_low", "_high", "_df", "_p", "_p_holm"):
+            summary[prefix + suffix] = math.nan
+    # By suite and dataset, not the whole protocol: skipped runs have no extractor or data hash.
+    for _, block in summary.groupby(["suite", "dataset"], sort=False):
+        rows = list(block.index)
+        column, lower = next(((c, low) for c, low in RANK_METRICS if block[f"{c}_mean"].notna().any()),
+                             RANK_METRICS[0])
+        seeds = [seed_values(groups[i], column, lower) for i in rows]
+        low, high = seedstats.bootstrap_rank_interval(seeds, lower, BOOTSTRAP_RESAMPLES, seed=BOOTSTRAP_SEED)
+        tier = seedstats.tiers(seeds, lower, ALPHA)
+        summary.loc[rows, "rank_by"] = column
+        summary.loc[rows, "rank_value"] = [seedstats.rank_statistic(s) for s in seeds]
+        summary.loc[rows, "rank"] = seedstats.ranks(summary.loc[rows, "rank_value"].to_numpy(float), lower)
+        summary.loc[rows, "rank_low"], summary.loc[rows, "rank_high"] = low, high
+        summary.loc[rows, "tier"], summary.loc[rows, "tied_with_best"] = tier, tier == 1
+        base = [i for i in rows if summary.loc[i, "entry"] == summary.loc[i, "baseline"]]
+        if base:
+            _deltas(summary, groups, [i for i in rows if i != base[0]], base[0])
+    # Tier 0 means "no tier" (nothing ran): an empty cell, not a number.
+    summary["tier"] = summary["tier"].astype("Int64").mask(summary["tier"] == 0)
+    return summary
+
+
+def _deltas(summary: pd.DataFrame, groups: list[pd.DataFrame], rows: list[int], base: int) -> None:
+    """entry - baseline over completed seeds (Welch), Holm-adjusted over the entries of one table."""
+    for prefix, metric in DELTA_METRICS.items():
+        base_values = seed_values(groups[base], metric, True)
+        tests = [seedstats.welch(seed_values(groups[i], metric, True), base_values) for i in rows]
+        for suffix, field in (("", "diff"), ("_low", "low"), ("_high", "high"), ("_df", "df"), ("_p", "p")):
+            summary.loc[rows, prefix + suffix] = [getattr(t, field) for t in tests]
+        summary.loc[rows, f"{prefix}_p_holm"] = seedstats.holm(np.array([t.p for t in tests]))
+
+
+def write_tables(records: list[dict[str, Any]], out: Path,
+                 baseline: str | None = None) -> tuple[Path, Path, pd.DataFrame]:
+    """Write the runs and summary CSVs; ``baseline`` is the suite's baseline entry (see ``runs_table``)."""
+    runs = runs_table(records, baseline)
     summary = summary_table(runs)
     suite, dataset = runs["suite"].iloc[0], runs["dataset"].iloc[0]
     runs_path = out / f"{suite}-{dataset}-runs.csv"
@@ -138,11 +227,31 @@ def format_summary(summary: pd.DataFrame) -> str:
     def num(values: pd.Series, spec: str) -> pd.Series:
         return values.map(lambda v: "-" if math.isnan(v) else format(v, spec))
 
+    label, digits = RANK_LABELS[summary["rank_by"].iloc[0]] if summary["rank_by"].nunique() == 1 \
+        else ("ranked on", 3)
+
+    def ranked(value: float) -> str:
+        # ±inf: most seeds were lost, so the median is a lost seed.
+        return "-" if math.isnan(value) else "lost" if math.isinf(value) else f"{value:.{digits}f}"
+
+    def delta(row: pd.Series) -> str:
+        """ΔFID to the baseline with its 95% interval; * = significant after Holm."""
+        if row["entry"] == row["baseline"]:
+            return "baseline"
+        if math.isnan(row["delta_fid"]):
+            return "-"
+        star = "*" if row["delta_fid_p_holm"] < ALPHA else ""
+        return f"{row['delta_fid']:+.1f} [{row['delta_fid_low']:+.1f}, {row['delta_fid_high']:+.1f}]{star}"
+
     view = pd.DataFrame({
         "rank": summary["rank"],
+        "tier": summary["tier"].map(lambda t: "-" if pd.isna(t) else str(t)),
+        "rank 95%": [f"{lo}-{hi}" for lo, hi in zip(summary["rank_low"], summary["rank_high"], strict=True)],
         "entry": summary["entry"],
         "seeds ok": [f"{c}/{n}" for c, n in zip(summary["n_completed"], summary["n_seeds"], strict=True)],
+        label: summary["rank_value"].map(ranked),
         "FID": [pm(m, s, 2) for m, s in zip(summary["fid_mean"], summary["fid_std"], strict=True)],
+        "ΔFID [95% CI]": [delta(row) for _, row in summary.iterrows()] if summary["delta_fid"].notna().any() else "-",
         "FID CV": num(summary["stability_fid_cv"], ".3f"),
         "KID": num(summary["kid_mean"], ".4f"),
         "precision": num(summary["precision_mean"], ".3f"),
@@ -161,3 +270,4 @@ def format_summary(summary: pd.DataFrame) -> str:
     # Columns no entry has (FID and sharpness on point data) would only print dashes.
     return view.loc[:, [c for c in view.columns if c in ("rank", "entry") or not (view[c] == "-").all()]] \
         .to_string(index=False)
+

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from ganbench.leaderboard import format_summary, runs_table, summary_table
+
+LEADERBOARDS = Path(__file__).parent.parent / "leaderboards"
 
 
 def record(entry: str, seed: int, status: str, fid: float | None) -> dict[str, Any]:
@@ -55,3 +59,89 @@ def test_entry_with_no_completed_seed_ranks_last() -> None:
     summary = summary_table(runs_table(records))
     assert list(summary["entry"]) == ["b/l/r", "a/l/r"]
     assert math.isnan(summary.loc[1, "fid_mean"]) and summary.loc[1, "n_failed"] == 1
+
+
+def test_a_lone_survivor_ranks_below_a_stable_entry() -> None:
+    # a: one great seed, two diverged -> median over all seeds is a lost seed (inf).
+    records = [record("a/l/r", 0, "completed", 5.0), record("a/l/r", 1, "diverged", None),
+               record("a/l/r", 2, "failed", None),
+               record("b/l/r", 0, "completed", 20.0), record("b/l/r", 1, "completed", 21.0),
+               record("b/l/r", 2, "completed", 22.0)]
+    summary = summary_table(runs_table(records)).set_index("entry")
+    a, b = summary.loc["a/l/r"], summary.loc["b/l/r"]
+    assert (b["rank"], a["rank"]) == (1, 2) and set(summary["rank_by"]) == {"fid"}
+    assert a["rank_value"] == math.inf and b["rank_value"] == 21.0
+    assert a["fid_mean"] == 5.0  # the display mean stays over completed seeds
+    # a's resampled median is 5 when at least two of its three draws are seed 0: 3·(1/3)²·(2/3) + (1/3)³
+    # = 7/27 of resamples, more than the 2.5% tail, so both intervals are 1-2.
+    assert (a["rank_low"], a["rank_high"], b["rank_low"], b["rank_high"]) == (1, 2, 1, 2)
+    # One completed seed cannot be tested, but a lost more seeds than the leader: tier 2.
+    assert (b["tier"], a["tier"]) == (1, 2) and (bool(b["tied_with_best"]), bool(a["tied_with_best"])) == (True, False)
+    assert "lost" in format_summary(summary_table(runs_table(records)))
+
+
+def test_differences_to_the_baseline_with_welch_and_holm() -> None:
+    fids = {"base/l/r": [2.0, 4.0, 6.0, 8.0], "a/l/r": [1.0, 2.0, 3.0], "c/l/r": [12.0, 13.0, 14.0],
+            "one/l/r": [3.0]}
+    records = [record(entry, seed, "completed", fid) for entry, values in fids.items()
+               for seed, fid in enumerate(values)]
+    summary = summary_table(runs_table(records, baseline="base/l/r")).set_index("entry")
+    a, c = summary.loc["a/l/r"], summary.loc["c/l/r"]
+    # As in test_stats: a - base = -3 ± 2.7562849·sqrt(2), df = 216/53, p = 0.0999129;
+    # c - base = +8, same se and df, t = 8/sqrt(2) = 5.6568542, p = 0.0045488.
+    assert a["delta_fid"] == -3.0 and a["delta_fid_df"] == pytest.approx(216 / 53)
+    assert (a["delta_fid_low"], a["delta_fid_high"]) == pytest.approx((-6.8979755, 0.8979755), abs=1e-7)
+    assert (a["delta_fid_p"], c["delta_fid_p"]) == pytest.approx((0.0999129, 0.0045488), abs=1e-7)
+    # Holm over the two defined tests: c·2 = 0.0090977; a: max(0.0999129·1, 0.0090977).
+    assert (a["delta_fid_p_holm"], c["delta_fid_p_holm"]) == pytest.approx((0.0999129, 0.0090977), abs=1e-7)
+    # blur is -0.1 in every run: no spread, an exact zero difference.
+    assert (a["delta_blur"], a["delta_blur_p"]) == (0.0, 1.0)
+    # Undefined for the baseline itself and for an entry with one completed seed.
+    assert math.isnan(summary.loc["base/l/r", "delta_fid"]) and math.isnan(summary.loc["one/l/r", "delta_fid_p"])
+    assert (summary["baseline"] == "base/l/r").all()
+    # The argument names the baseline when the runs do not (a runs CSV of schema 2).
+    again = summary_table(runs_table(records).drop(columns="baseline"), baseline="base/l/r").set_index("entry")
+    assert again.loc["c/l/r", "delta_fid"] == 8.0
+    assert "+8.0 [+4.1, +11.9]*" in format_summary(summary_table(runs_table(records, baseline="base/l/r")))
+
+
+def test_tiers_and_rank_intervals_in_the_summary() -> None:
+    fids = {"lead/l/r": [10.0, 10.5, 11.0], "near/l/r": [10.2, 10.8, 11.1], "far/l/r": [20.0, 20.5, 21.0]}
+    records = [record(entry, seed, "completed", fid) for entry, values in fids.items()
+               for seed, fid in enumerate(values)]
+    records.append(record("skip/l/r", 0, "skipped", None))
+    summary = summary_table(runs_table(records)).set_index("entry")
+    assert list(summary["tier"].iloc[:3]) == [1, 1, 2] and pd.isna(summary.loc["skip/l/r", "tier"])
+    assert list(summary["rank_low"]) == [1, 1, 3, 4] and list(summary["rank_high"]) == [2, 2, 3, 4]
+    text = format_summary(summary.reset_index())
+    assert "tier" in text and "1-2" in text and "3-3" in text
+
+
+def point_record(entry: str, seed: int, modes: float, quality: float) -> dict[str, Any]:
+    rec = record(entry, seed, "completed", None)
+    rec["spec"]["dataset"] = "grid-25"
+    rec["metrics"] = {"modes_covered": modes, "high_quality": quality, "mode_kl": 0.5}
+    rec["metric_protocol"] = {"modes": "grid-25: 25 modes, high quality = within 3 std of a centre"}
+    return rec
+
+
+def test_point_runs_carry_modes_and_rank_on_the_mode_score() -> None:
+    # smear: all modes, few good samples: sqrt(1 · 0.04) = 0.2; tight: sqrt(16/25 · 0.25) = 0.4.
+    records = [point_record("smear/l/r", s, 25.0, 4.0) for s in range(2)]
+    records += [point_record("tight/l/r", s, 16.0, 25.0) for s in range(2)]
+    runs = runs_table(records)
+    assert (runs["n_modes"] == 25).all() and list(runs["mode_score"]) == pytest.approx([0.2, 0.2, 0.4, 0.4])
+    summary = summary_table(runs)
+    assert list(summary["entry"]) == ["tight/l/r", "smear/l/r"] and set(summary["rank_by"]) == {"mode_score"}
+    assert "score" in format_summary(summary) and "FID" not in format_summary(summary)
+
+
+def test_grid_25_smeared_r1_does_not_win() -> None:
+    runs = pd.read_csv(LEADERBOARDS / "grid-grid-25-runs.csv")
+    # Schema-2 CSVs predate the n_modes column; grid-25 has 25 modes.
+    summary = summary_table(runs.assign(n_modes=25), baseline="mlp/non-saturating/none").set_index("entry")
+    r1 = summary.loc["mlp/non-saturating/r1"]
+    assert set(summary["rank_by"]) == {"mode_score"}
+    assert r1["modes_covered_mean"] == summary["modes_covered_mean"].max()  # most modes ...
+    assert r1["rank"] > 5  # ... but 5% high-quality samples
+    assert summary["rank"].idxmin() == "mlp/non-saturating/ema"

@@ -101,8 +101,8 @@ def test_point_suite_runs_end_to_end(dataset: str, tmp_path: Path) -> None:
     assert runs.loc["dcgan/hinge/none", "reason"] == "dcgan does not support points data"
     assert runs.loc["mlp/hinge/diffaugment", "reason"] == "diffaugment does not support points data"
     summary = pd.read_csv(tmp_path / "leaderboards" / f"tiny-{dataset}-summary.csv")
-    assert set(summary["rank_by"]) == {"modes_covered"}
+    assert set(summary["rank_by"]) == {"mode_score"}
     ranked = summary.sort_values("rank")
-    assert ranked["modes_covered_mean"].fillna(-1).is_monotonic_decreasing
+    assert ranked["mode_score_mean"].fillna(-1).is_monotonic_decreasing
     assert "high quality %" in proc.stdout and "FID" not in proc.stdout
     assert (tmp_path / ".ganbench" / "runs").glob("*.png")

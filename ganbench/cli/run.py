@@ -14,7 +14,7 @@ import click
 
 from ganbench import plugins
 from ganbench.executors.local import default_workers, run_specs
-from ganbench.leaderboard import format_summary, write_tables
+from ganbench.leaderboard import ENTRY_COLUMNS, format_summary, write_tables
 from ganbench.metrics import registry
 from ganbench.metrics.registry import check_available
 from ganbench.progress import suite_bar
@@ -138,6 +138,7 @@ def run(run_all: bool, suite: str, suite_file: Path | None, out: Path, store: Pa
     finally:
         if bar is not None:
             bar.close()
-    runs_path, summary_path, summary = write_tables(records, out)
+    baseline = "/".join(chosen.baseline[factor] for factor in ENTRY_COLUMNS)
+    runs_path, summary_path, summary = write_tables(records, out, baseline)
     click.echo(format_summary(summary))
     click.echo(f"wrote {runs_path} and {summary_path} ({time.perf_counter() - started:.0f} s)", err=True)
