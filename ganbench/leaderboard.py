@@ -57,8 +57,12 @@ _MODES = re.compile(r"^[^:]+: (\d+) modes")
 
 
 def _n_modes(record: dict[str, Any]) -> float:
-    """The number of known modes the record's mode metrics count against (NaN if none)."""
-    found = _MODES.match(record.get("metric_protocol", {}).get("modes", ""))
+    """The number of known modes the record's mode metrics count against (NaN if none); records
+    scored before ``n_modes`` was a protocol field state it only in the ``modes`` text."""
+    proto = record.get("metric_protocol", {})
+    if "n_modes" in proto:
+        return float(proto["n_modes"])
+    found = _MODES.match(proto.get("modes", ""))
     return float(found.group(1)) if found else math.nan
 
 

@@ -45,6 +45,7 @@ def score(fake: Tensor, real: Tensor, dataset: DatasetSpec, feature_extractor: s
         proto["modes"] = f"{dataset.name}: {dataset.n_modes} modes" + (
             ", high quality = within 3 std of a centre" if dataset.kind == "points" else "")
         proto["mode_samples"] = int(counted.shape[0])
+        proto["n_modes"] = dataset.n_modes
     return metrics, proto
 
 
