@@ -52,7 +52,8 @@ class Regularizer:
 
     Subclass and override what the regularizer needs: wrap the networks before the optimizers
     are built, transform every discriminator input (augmentation, noise), add a discriminator
-    penalty, act after a generator step, or choose which generator is evaluated.
+    penalty, act after a generator step, or choose (and prepare) which generator
+    is evaluated.
     """
 
     def wrap(self, generator: nn.Module, discriminator: nn.Module) -> tuple[nn.Module, nn.Module]:
@@ -71,10 +72,17 @@ class Regularizer:
         return None
 
     def after_generator_step(self, generator: nn.Module) -> None:
-        return None
+        """Called right after every generator optimizer step (a weight average updates here)."""
+
+    def prepare_eval(self, generator: nn.Module, latent_dim: int, batch_size: int,
+                     device: torch.device) -> None:
+        """Called before every evaluation (each point of the training curve and the final score),
+        with what it takes to run the generator: its latent size, the training batch size and the
+        device. An EMA recomputes its batch-norm statistics here. It may draw random numbers only
+        from a private ``torch.Generator``, so the training streams stay as they were."""
 
     def eval_generator(self, generator: nn.Module) -> nn.Module:
-        """The generator whose samples are scored."""
+        """The generator whose samples are scored (after ``prepare_eval``)."""
         return generator
 
     def state_dict(self) -> dict[str, Any]:

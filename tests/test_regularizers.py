@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import math
 
 import pytest
 import torch
 from torch import nn
 
-from ganbench.builtin.architectures.dcgan import DcganDiscriminator
+from ganbench.builtin.architectures.dcgan import DcganDiscriminator, DcganGenerator
 from ganbench.builtin.regularizers import (
     BalancedConsistency,
     DiscriminatorDropout,
@@ -95,6 +96,55 @@ def test_ema_arithmetic() -> None:
     # Past the warm-up the decay is beta itself.
     ema.updates = 1000
     assert ema.decay() == 0.9
+
+
+def batchnorm_input_stats(generator: nn.Module, z: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """Per-channel mean and variance of what each batch-norm layer receives, in training mode."""
+    seen: list[tuple[torch.Tensor, torch.Tensor]] = []
+
+    def record(module: nn.Module, inputs: tuple[torch.Tensor, ...]) -> None:
+        x = inputs[0].transpose(0, 1).flatten(1)
+        seen.append((x.mean(1), x.var(1)))
+
+    norms = [m for m in generator.modules() if isinstance(m, nn.BatchNorm2d)]
+    handles = [m.register_forward_pre_hook(record) for m in norms]
+    generator.train()
+    with torch.no_grad():
+        generator(z)
+    for handle in handles:
+        handle.remove()
+    return seen
+
+
+def test_ema_recomputes_standing_batchnorm_statistics_for_the_averaged_weights() -> None:
+    """BigGAN's standing statistics: the averaged G's BN buffers describe its own activations."""
+    torch.manual_seed(0)
+    g = DcganGenerator((1, 28, 28), 16, width=8)
+    ema = GeneratorEMA(beta=0.5)
+    ema.after_generator_step(g)
+    with torch.no_grad():  # the live G moves on, and its running statistics are far from the average's
+        for p in g.parameters():
+            p.add_(torch.randn_like(p))
+        for m in g.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.running_mean.fill_(5.0)
+                m.running_var.fill_(9.0)
+    ema.after_generator_step(g)
+    before = torch.get_rng_state()
+    ema.prepare_eval(g, latent_dim=16, batch_size=64, device=torch.device("cpu"))
+    assert torch.equal(torch.get_rng_state(), before)  # a private generator: training streams untouched
+    averaged = ema.eval_generator(g)
+    assert not averaged.training
+    norms = [m for m in averaged.modules() if isinstance(m, nn.BatchNorm2d)]
+    expected = batchnorm_input_stats(copy.deepcopy(averaged), torch.randn(4096, 16))
+    for norm, (mean, var) in zip(norms, expected, strict=True):
+        assert torch.allclose(norm.running_mean, mean, atol=0.05 * float(var.sqrt().mean()))
+        assert torch.allclose(norm.running_var, var, rtol=0.15)
+        assert norm.momentum == 0.1  # the cumulative average is only used while standing stats accumulate
+    # Computed again from the same fixed latents, the statistics are identical.
+    snapshot = {k: v.clone() for k, v in averaged.state_dict().items()}
+    ema.prepare_eval(g, latent_dim=16, batch_size=64, device=torch.device("cpu"))
+    assert all(torch.equal(v, averaged.state_dict()[k]) for k, v in snapshot.items())
 
 
 def test_diffaugment_keeps_shapes_and_gradients() -> None:

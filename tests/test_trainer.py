@@ -102,3 +102,26 @@ def test_every_regularizer_trains(builtin_catalog: Catalog, real_train: torch.Te
     # EMA scores its averaged copy, everything else the trained generator itself.
     ema = train(tiny_spec(regularizer="ema", generator_steps=3), builtin_catalog, real_train, CPU)
     assert ema.evaluated is not ema.generator
+
+
+def test_ema_is_scored_with_standing_statistics_and_leaves_training_alone(builtin_catalog: Catalog,
+                                                                          real_train: torch.Tensor) -> None:
+    """The averaged G gets batch-norm statistics of its own, at every curve point and at the end,
+    and computing them changes nothing in training: the live G matches a run without the EMA."""
+    spec = tiny_spec(generator_steps=6, eval_points=2)
+    seen: list[dict[str, torch.Tensor]] = []
+
+    def record(generator: torch.nn.Module) -> float:
+        seen.append(weights(generator))
+        return 0.0
+
+    ema = train(dataclasses.replace(spec, regularizer="ema"), builtin_catalog, real_train, CPU, evaluate=record)
+    plain = train(spec, builtin_catalog, real_train, CPU, evaluate=record)
+    live, averaged = weights(ema.generator), weights(ema.evaluated)
+    assert all(torch.equal(live[k], v) for k, v in weights(plain.generator).items())
+    stats = [k for k in averaged if k.endswith("running_mean") or k.endswith("running_var")]
+    assert stats and not any(torch.equal(live[k], averaged[k]) for k in stats)
+    # The standing statistics average 16 batches, whatever the live G has counted.
+    counts = [k for k in averaged if k.endswith("num_batches_tracked")]
+    assert all(int(averaged[k]) == 16 for k in counts)
+    assert all(int(seen[1][k]) == 16 for k in counts)  # the curve point at the last step, too

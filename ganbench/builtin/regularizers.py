@@ -140,15 +140,51 @@ class DiffAugment(Regularizer):
         return diff_augment(images)
 
 
+_NORMS = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)
+STANDING_BATCHES = 16  # BigGAN-PyTorch's default num_standing_accumulations
+# Fixed, so every run (and every resumed run) measures its statistics on the same latents; drawn
+# from a private generator, so the training streams never see these draws.
+STANDING_SEED = 20_190_211
+
+
+@torch.no_grad()
+def standing_statistics(generator: nn.Module, latent_dim: int, batch_size: int, device: torch.device,
+                        batches: int = STANDING_BATCHES, seed: int = STANDING_SEED) -> None:
+    """Standing statistics (Brock, Donahue & Simonyan 2019, BigGAN; ``accumulate_standing_stats`` in
+    the authors' BigGAN-PyTorch): reset every
+    batch-norm layer's running mean and variance, then average them cumulatively (momentum None)
+    over ``batches`` forward passes of fresh latents z ~ N(0, I) in training mode, so that
+    mu = 1/K sum_k mean_k and sigma^2 = 1/K sum_k var_k describe this generator's own activations.
+    Leaves ``generator`` in eval mode with its momenta as they were."""
+    norms = [m for m in generator.modules() if isinstance(m, _NORMS) and m.track_running_stats]
+    if not norms:
+        return
+    momenta = [norm.momentum for norm in norms]
+    for norm in norms:
+        norm.reset_running_stats()
+        norm.momentum = None
+    rng = torch.Generator().manual_seed(seed)
+    generator.train()
+    for _ in range(batches):
+        generator(torch.randn(batch_size, latent_dim, generator=rng).to(device))
+    for norm, momentum in zip(norms, momenta, strict=True):
+        norm.momentum = momentum
+    generator.eval()
+
+
 class GeneratorEMA(Regularizer):
     """Evaluate an exponential moving average of G's weights (Yazıcı et al. 2019):
     theta_ema <- b_t theta_ema + (1 - b_t) theta after G step t, with b_t = min(beta, (1 + t) / (10 + t))
     and beta = 0.999. The warm-up b_t (the num_updates rule of TensorFlow's moving averages) keeps the
-    random initial weights from dominating short runs. Buffers (batch-norm statistics) are copied.
-    Training is unchanged; only the scored generator differs."""
+    random initial weights from dominating short runs. Averaging the weights does not average the
+    batch-norm statistics: the live G's statistics describe the live weights, not the averaged ones.
+    So before each evaluation the averaged G gets standing statistics of its own (BigGAN, Brock et
+    al. 2019): 16 batches of fresh latents from a private, fixed-seed generator. Other buffers are
+    copied from G. Training is unchanged; only the scored generator differs."""
 
-    def __init__(self, beta: float = 0.999) -> None:
+    def __init__(self, beta: float = 0.999, standing_batches: int = STANDING_BATCHES) -> None:
         self.beta = beta
+        self.standing_batches = standing_batches
         self.updates = 0
         self.average: nn.Module | None = None
 
@@ -164,8 +200,14 @@ class GeneratorEMA(Regularizer):
         with torch.no_grad():
             for avg_param, param in zip(self.average.parameters(), generator.parameters(), strict=True):
                 avg_param.lerp_(param, 1.0 - beta)
+            # Batch-norm statistics copied here are replaced by standing ones in prepare_eval.
             for avg_buffer, buffer in zip(self.average.buffers(), generator.buffers(), strict=True):
                 avg_buffer.copy_(buffer)
+
+    def prepare_eval(self, generator: nn.Module, latent_dim: int, batch_size: int,
+                     device: torch.device) -> None:
+        if self.average is not None:
+            standing_statistics(self.average, latent_dim, batch_size, device, self.standing_batches)
 
     def eval_generator(self, generator: nn.Module) -> nn.Module:
         return generator if self.average is None else self.average
@@ -258,7 +300,8 @@ def register_regularizers(register: Register) -> None:
         "Zhao et al. 2020, Differentiable Augmentation for Data-Efficient GAN Training, NeurIPS", DiffAugment,
         data_kinds=_IMAGES))
     register(RegularizerSpec(
-        "ema", "Score an exponential moving average of G's weights (beta 0.999)",
+        "ema", "Score an exponential moving average of G's weights (beta 0.999 with a (1+t)/(10+t) warm-up: "
+        "ganbench's choices for short runs) with standing batch-norm statistics over 16 batches (BigGAN)",
         "Yazıcı et al. 2019, The Unusual Effectiveness of Averaging in GAN Training, ICLR", GeneratorEMA))
     register(RegularizerSpec(
         "consistency", "Balanced consistency regularization (bCR) under random translations",

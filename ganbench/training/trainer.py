@@ -205,6 +205,7 @@ def train(spec: RunSpec, catalog: Catalog, data: Tensor, device: torch.device,
         if evaluate is not None and step in evaluate_at:
             state = rng_state()
             result.fid_curve_step.append(step)
+            regularizer.prepare_eval(generator, spec.latent_dim, batch, device)
             result.fid_curve.append(evaluate(regularizer.eval_generator(generator)))
             set_rng_state(state)
             generator.train()
@@ -221,8 +222,11 @@ def train(spec: RunSpec, catalog: Catalog, data: Tensor, device: torch.device,
                 "regularizer": regularizer.state_dict(), "batch_rng": rng.get_state(), "rng": rng_state(),
                 "sums": sums, "result": {key: getattr(result, key) for key in _RESUMED_FIELDS},
             })
-    result.evaluated = regularizer.eval_generator(generator)
     result.train_seconds = time.perf_counter() - start
+    state = rng_state()  # so what is scored next sees the same global stream with or without an EMA
+    regularizer.prepare_eval(generator, spec.latent_dim, batch, device)
+    set_rng_state(state)
+    result.evaluated = regularizer.eval_generator(generator)
     return result
 
 
