@@ -184,14 +184,49 @@ def test_dropout_only_in_training_mode() -> None:
     assert torch.equal(d(x), d(x))
 
 
-def test_consistency_is_zero_for_translation_invariant_d() -> None:
+def test_consistency_is_zero_when_the_transform_changes_nothing() -> None:
+    """A constant image is its own flip and reflected shift, so D(T(x)) = D(x): no penalty."""
     class Mean(nn.Module):
         def forward(self, x: torch.Tensor) -> torch.Tensor:
             return x.flatten(1).mean(1)
 
-    d, real, fake = Mean(), torch.randn(4, 1, 8, 8), torch.randn(4, 1, 8, 8)
+    torch.manual_seed(0)
+    d = Mean()
+    real, fake = torch.randn(4, 1, 1, 1).expand(4, 1, 8, 8), torch.randn(4, 1, 1, 1).expand(4, 1, 8, 8)
     assert float(BalancedConsistency().discriminator_penalty(d, real, fake, d(real), d(fake))) == \
         pytest.approx(0.0, abs=1e-6)
+    ramp = torch.arange(64.0).view(1, 1, 8, 8).expand(4, 1, 8, 8)
+    assert float(BalancedConsistency().discriminator_penalty(d, ramp, ramp, d(ramp), d(ramp))) > 0
+
+
+def test_consistency_transforms_each_sample_on_its_own() -> None:
+    """bCR's T is drawn per sample: one batch of identical images comes out in different versions."""
+    torch.manual_seed(0)
+    image = torch.arange(28 * 28, dtype=torch.float32).view(1, 1, 28, 28)
+    out = BalancedConsistency.transform(image.expand(16, 1, 28, 28).clone())
+    assert len({tuple(o.flatten().tolist()) for o in out}) > 8
+
+
+def test_consistency_translation_reflects_at_the_border() -> None:
+    """Shifts of up to 28 // 8 = 3 px, with the border reflected: a row shifted in comes from the
+    same edge (rows 0-3 at the top), never wrapped around from the opposite one."""
+    torch.manual_seed(0)
+    rows = torch.arange(28, dtype=torch.float32).view(1, 1, 28, 1).expand(256, 1, 28, 28).clone()
+    out = BalancedConsistency.transform(rows)
+    top, bottom = out[:, 0, 0, :], out[:, 0, -1, :]
+    assert top.max() <= 3 and bottom.min() >= 24
+    assert set(top[:, 0].tolist()) == {0.0, 1.0, 2.0, 3.0}  # every shift in [-3, 3] occurs
+    # Reflection without repeating the edge: shifting down by 2 puts rows 2, 1, 0, 1 at the top.
+    down2 = out[(out[:, 0, 0, 0] == 2) & (out[:, 0, 1, 0] == 1)][0, 0, :4, 0]
+    assert down2.tolist() == [2.0, 1.0, 0.0, 1.0]
+
+
+def test_consistency_flips_horizontally_about_half_the_time() -> None:
+    torch.manual_seed(0)
+    cols = torch.arange(28, dtype=torch.float32).view(1, 1, 1, 28).expand(400, 1, 28, 28).clone()
+    out = BalancedConsistency.transform(cols)
+    flipped = (out[:, 0, 14, 14] < out[:, 0, 14, 13]).float().mean()  # columns now run right to left
+    assert 0.4 < float(flipped) < 0.6
 
 
 def test_lecam_anchors_and_value() -> None:

@@ -225,18 +225,36 @@ class GeneratorEMA(Regularizer):
             self.average.load_state_dict(state["average"])
 
 
+def flip_and_translate(x: Tensor, ratio: float = 0.125) -> Tensor:
+    """bCR's T, drawn independently per sample: a horizontal flip with probability 1/2, then a
+    translation by integers (dy, dx) ~ U{-r, ..., r} with r = int(side * ratio), the pixels shifted
+    in taken by reflection at the border (not wrapped around from the opposite edge). Zhao et al.
+    2021 use flip + translation on CIFAR; the ratio 1/8 and reflection follow StudioGAN's cr.py."""
+    n, _, h, w = x.shape
+    flip = torch.rand(n, device=x.device) < 0.5
+    x = torch.where(flip.view(n, 1, 1, 1), x.flip(-1), x)
+    rh, rw = int(h * ratio), int(w * ratio)
+    dy = torch.randint(-rh, rh + 1, (n, 1, 1), device=x.device)
+    dx = torch.randint(-rw, rw + 1, (n, 1, 1), device=x.device)
+    padded = F.pad(x, (rw, rw, rh, rh), mode="reflect")
+    # out[i, j] = x[i - dy, j - dx], read from the padded image (offset by the padding).
+    rows = torch.arange(h, device=x.device).view(1, h, 1) - dy + rh
+    cols = torch.arange(w, device=x.device).view(1, 1, w) - dx + rw
+    batch = torch.arange(n, device=x.device).view(n, 1, 1)
+    return padded.permute(0, 2, 3, 1)[batch, rows, cols].permute(0, 3, 1, 2)
+
+
 class BalancedConsistency(Regularizer):
     """bCR (Zhao et al. 2021): lambda_r E||D(T(x)) - D(x)||^2 + lambda_f E||D(T(G(z))) - D(G(z))||^2
-    with T a random translation (flip-free for garments), lambda_r = lambda_f = 10."""
+    with T a per-sample random horizontal flip and translation by up to 1/8 of the side with
+    reflection padding (``flip_and_translate``), lambda_r = lambda_f = 10 as in the paper."""
 
     def __init__(self, weight: float = 10.0) -> None:
         self.weight = weight
 
     @staticmethod
     def transform(x: Tensor) -> Tensor:
-        shift = max(1, x.shape[-1] // 8)
-        dy, dx = (int(v) for v in torch.randint(-shift, shift + 1, (2,)))
-        return torch.roll(x, shifts=(dy, dx), dims=(-2, -1))
+        return flip_and_translate(x)
 
     def discriminator_penalty(self, discriminator: nn.Module, real: Tensor, fake: Tensor,
                               real_logits: Tensor, fake_logits: Tensor) -> Tensor:
@@ -304,7 +322,8 @@ def register_regularizers(register: Register) -> None:
         "ganbench's choices for short runs) with standing batch-norm statistics over 16 batches (BigGAN)",
         "Yazıcı et al. 2019, The Unusual Effectiveness of Averaging in GAN Training, ICLR", GeneratorEMA))
     register(RegularizerSpec(
-        "consistency", "Balanced consistency regularization (bCR) under random translations",
+        "consistency", "Balanced consistency regularization (bCR, lambda_r = lambda_f = 10) under per-sample "
+        "random flips and translations by up to 1/8 of the side with reflection padding",
         "Zhao et al. 2021, Improved Consistency Regularization for GANs, AAAI", BalancedConsistency,
         data_kinds=_IMAGES))
     register(RegularizerSpec(
