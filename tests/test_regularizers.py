@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import math
 
 import pytest
 import torch
@@ -229,13 +228,37 @@ def test_consistency_flips_horizontally_about_half_the_time() -> None:
     assert 0.4 < float(flipped) < 0.6
 
 
-def test_lecam_anchors_and_value() -> None:
-    reg = LeCam(weight=1.0, decay=0.5)
+def test_lecam_is_one_sided_with_anchors_that_start_late() -> None:
+    """The official code: before the start step the anchors are the current means (no averaging)
+    and there is no penalty; at the start step the moving average begins; after it, the one-sided
+    penalty lambda (E[relu(D(x) - a_F)^2] + E[relu(a_R - D(G(z)))^2]) applies."""
+    reg = LeCam(weight=1.0, decay=0.5, start=1)
     d = nn.Identity()
-    real_logits, fake_logits = torch.tensor([1.0, 3.0]), torch.tensor([-1.0, -3.0])
-    # First call: anchors are the current means (2, -2): ((1+2)^2 + (3+2)^2)/2 + ((-1-2)^2 + (-3-2)^2)/2
-    value = reg.discriminator_penalty(d, real_logits, fake_logits, real_logits, fake_logits)
-    assert float(value) == pytest.approx(17.0 + 17.0)
-    reg.discriminator_penalty(d, real_logits, fake_logits, torch.tensor([4.0]), torch.tensor([0.0]))
-    assert (reg.anchor_real, reg.anchor_fake) == (3.0, -1.0)
-    assert not math.isnan(reg.anchor_real)
+
+    def step(n: int, real: list[float], fake: list[float]) -> torch.Tensor | None:
+        reg.set_progress(n, 100)
+        r, f = torch.tensor(real), torch.tensor(fake)
+        return reg.discriminator_penalty(d, r, f, r, f)
+
+    assert step(1, [1.0, 3.0], [-1.0, -3.0]) is None  # iteration 0 < start: anchors = means (2, -2)
+    assert (reg.anchor_real, reg.anchor_fake) == (2.0, -2.0)
+    assert step(2, [8.0], [4.0]) is None  # iteration 1 = start: averaging begins, still no penalty
+    assert (reg.anchor_real, reg.anchor_fake) == (5.0, 1.0)
+    assert step(2, [-2.0], [0.0]) is None  # every D step updates the anchors
+    assert (reg.anchor_real, reg.anchor_fake) == (1.5, 0.5)
+    # Iteration 2: anchors (1.5 + 0) / 2 = 0.75 and (0.5 + 1) / 2 = 0.75, then the penalty. The real
+    # logit -2 lies below the fake anchor and the fake logit 3 above the real one: both contribute 0.
+    value = step(3, [-2.0, 0.0, 2.0], [3.0, 1.0, -1.0])
+    assert (reg.anchor_real, reg.anchor_fake) == (0.75, 0.75)
+    assert value is not None
+    assert float(value) == pytest.approx((1.25**2) / 3 + (0.0 + 1.75**2) / 3)
+
+
+def test_lecam_start_step_is_the_official_1000_or_a_tenth_of_a_short_run() -> None:
+    reg = LeCam()
+    assert (reg.weight, reg.decay) == (0.3, 0.9)
+    reg.set_progress(1, 15_600)
+    assert reg.start_step == 1000
+    reg.set_progress(1, 160)
+    assert reg.start_step == 16
+    assert LeCam(start=5).start_step == 5

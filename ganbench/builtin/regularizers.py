@@ -263,14 +263,29 @@ class BalancedConsistency(Regularizer):
         return self.weight * ((real_t - real_logits).square().mean() + (fake_t - fake_logits).square().mean())
 
 
-class LeCam(Regularizer):
-    """LeCam regularization (Tseng et al. 2021): lambda (E||D(x) - a_F||^2 + E||D(G(z)) - a_R||^2),
-    where a_R, a_F are exponential moving averages (decay 0.99) of D's mean output on real and fake
-    data; lambda = 0.3 as in the paper's CIFAR experiments."""
+LECAM_START = 1000  # the official BigGAN-CIFAR code's start_itr (google/lecam-gan, biggan_cifar/train.py)
 
-    def __init__(self, weight: float = 0.3, decay: float = 0.99) -> None:
-        self.weight, self.decay = weight, decay
+
+class LeCam(Regularizer):
+    """LeCam regularization (Tseng et al. 2021), in the one-sided form of the official code:
+    lambda (E[relu(D(x) - a_F)^2] + E[relu(a_R - D(G(z)))^2]), where a_R, a_F track D's mean output
+    on real and fake batches, updated at every D step before the penalty. Before the start
+    iteration s the anchors are the current batch means (decay 0) and no penalty applies; from
+    iteration s on they are moving averages a <- gamma a + (1 - gamma) mean, and the penalty applies
+    from iteration s + 1 (iterations count G steps from 0). lambda = 0.3, gamma = 0.9 and s = 1000 as
+    in the official BigGAN-CIFAR code; a run shorter than 10 s steps starts at a tenth of its length
+    instead (ganbench's scaling), since 1000 steps would switch it off for the whole run."""
+
+    def __init__(self, weight: float = 0.3, decay: float = 0.9, start: int | None = None) -> None:
+        self.weight, self.decay, self.start = weight, decay, start
         self.anchor_real = self.anchor_fake = math.nan
+        self.iteration = 0
+        self.start_step = LECAM_START if start is None else start
+
+    def set_progress(self, step: int, total: int) -> None:
+        self.iteration = step - 1
+        if self.start is None:
+            self.start_step = min(LECAM_START, total // 10)
 
     def state_dict(self) -> dict[str, Any]:
         return {"anchor_real": self.anchor_real, "anchor_fake": self.anchor_fake}
@@ -279,14 +294,20 @@ class LeCam(Regularizer):
         self.anchor_real, self.anchor_fake = state["anchor_real"], state["anchor_fake"]
 
     def _update(self, anchor: float, value: float) -> float:
-        return value if math.isnan(anchor) else self.decay * anchor + (1 - self.decay) * value
+        # The official anchors start at 1000 and are overwritten by the first mean (decay 0) when
+        # s > 0; NaN does the same for s = 0 without mixing an arbitrary 1000 into the average.
+        if self.iteration < self.start_step or math.isnan(anchor):
+            return value
+        return self.decay * anchor + (1 - self.decay) * value
 
     def discriminator_penalty(self, discriminator: nn.Module, real: Tensor, fake: Tensor,
-                              real_logits: Tensor, fake_logits: Tensor) -> Tensor:
+                              real_logits: Tensor, fake_logits: Tensor) -> Tensor | None:
         self.anchor_real = self._update(self.anchor_real, float(real_logits.detach().mean()))
         self.anchor_fake = self._update(self.anchor_fake, float(fake_logits.detach().mean()))
-        return self.weight * ((real_logits - self.anchor_fake).square().mean()
-                              + (fake_logits - self.anchor_real).square().mean())
+        if self.iteration <= self.start_step:
+            return None
+        return self.weight * (F.relu(real_logits - self.anchor_fake).square().mean()
+                              + F.relu(self.anchor_real - fake_logits).square().mean())
 
 
 _BN = "batchnorm-discriminator"
@@ -327,5 +348,6 @@ def register_regularizers(register: Register) -> None:
         "Zhao et al. 2021, Improved Consistency Regularization for GANs, AAAI", BalancedConsistency,
         data_kinds=_IMAGES))
     register(RegularizerSpec(
-        "lecam", "LeCam: pull D's outputs towards moving anchors of the other side (lambda 0.3)",
+        "lecam", "LeCam, one-sided as in the official code: lambda 0.3, anchor decay 0.9, start after "
+        "min(1000, T/10) G steps (official 1000; the T/10 cap for short runs is ganbench's)",
         "Tseng et al. 2021, Regularizing GANs under Limited Data, CVPR", LeCam))
