@@ -43,7 +43,9 @@ class GanLoss(Protocol):
         ...
 
     def generator_loss(self, fake_logits: Tensor, real_logits: Tensor) -> Tensor:
-        """Scalar loss the generator minimises (``real_logits`` are detached)."""
+        """Scalar loss the generator minimises. ``real_logits`` are detached: D's output on a fresh
+        real batch after the D update when the loss sets ``needs_real_logits = True`` (relativistic
+        objectives), else the last D step's, which such losses ignore."""
         ...
 
 

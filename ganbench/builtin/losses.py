@@ -1,8 +1,9 @@
 """Built-in GAN objectives, written on logits for numerical stability.
 
 With D(x) = sigmoid(l(x)):  log D = -softplus(-l)  and  log(1 - D) = -softplus(l).
-Each class states its math; ``generator_loss`` receives the real logits (detached) for
-relativistic objectives, and feature-based objectives set ``uses_features``.
+Each class states its math; ``generator_loss`` receives real logits (detached) for relativistic
+objectives, which set ``needs_real_logits`` to get them from the updated D on a fresh real batch;
+feature-based objectives set ``uses_features``.
 """
 
 from __future__ import annotations
@@ -68,7 +69,10 @@ class HingeLoss:
 class RelativisticAverageLoss:
     """RaGAN (standard form): with r = C(x) - E[C(G(z))] and f = C(G(z)) - E[C(x)],
     D minimises -E[log sigmoid(r)] - E[log(1 - sigmoid(f))], and G the same with roles swapped:
-    -E[log sigmoid(f)] - E[log(1 - sigmoid(r))]."""
+    -E[log sigmoid(f)] - E[log(1 - sigmoid(r))]. G's loss depends on C(x): ``needs_real_logits``
+    asks the trainer for the updated D's logits on a fresh real batch, as the authors' code does."""
+
+    needs_real_logits = True
 
     def discriminator_loss(self, real_logits: Tensor, fake_logits: Tensor) -> Tensor:
         r = real_logits - fake_logits.mean()
