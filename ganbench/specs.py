@@ -54,7 +54,7 @@ class Regularizer:
 
     Subclass and override what the regularizer needs: wrap the networks before the optimizers
     are built, transform every discriminator input (augmentation, noise), add a discriminator
-    penalty, act after a generator step, or choose (and prepare) which generator
+    penalty, act after a discriminator or generator step, or choose (and prepare) which generator
     is evaluated.
     """
 
@@ -72,6 +72,9 @@ class Regularizer:
                               real_logits: Tensor, fake_logits: Tensor) -> Tensor | None:
         """Added to the discriminator loss; ``real``/``fake`` are the (augmented) D inputs."""
         return None
+
+    def after_discriminator_step(self, discriminator: nn.Module) -> None:
+        """Called right after every discriminator optimizer step (weight clipping acts here)."""
 
     def after_generator_step(self, generator: nn.Module) -> None:
         """Called right after every generator optimizer step (a weight average updates here)."""

@@ -4,6 +4,7 @@ import dataclasses
 import math
 from typing import ClassVar
 
+import pytest
 import torch
 
 from ganbench import LossSpec, plugins
@@ -169,3 +170,15 @@ def test_relativistic_generator_step_sees_the_updated_d_on_a_fresh_real_batch(
     draws.clear()
     train(tiny_spec(generator_steps=2, d_steps_per_g_step=2), builtin_catalog, real_train, CPU, stream=stream)
     assert draws == [0, 1, 2, 3]
+
+
+def test_weight_clipping_keeps_every_critic_weight_in_the_box(builtin_catalog: Catalog,
+                                                             real_train: torch.Tensor) -> None:
+    """WGAN's constraint: after every D step each D parameter is clamped to [-0.01, 0.01]."""
+    spec = tiny_spec(loss="wasserstein", regularizer="weight-clipping", generator_steps=3)
+    result = train(spec, builtin_catalog, real_train, CPU)
+    assert result.status == "completed"
+    params = list(result.discriminator.parameters())
+    assert all(float(p.detach().abs().max()) <= 0.01 for p in params)
+    # The initial weights exceed c, so the clamp acted.
+    assert any(float(p.detach().abs().max()) == pytest.approx(0.01) for p in params)

@@ -31,6 +31,20 @@ class SpectralNorm(Regularizer):
         return generator, discriminator
 
 
+class WeightClipping(Regularizer):
+    """WGAN's original Lipschitz constraint (Arjovsky, Chintala & Bottou 2017, Algorithm 1): after
+    every critic update, w <- clip(w, -c, c) for every D parameter, c = 0.01. This bounds D's
+    Lipschitz constant by some K depending on c and the architecture, not by 1."""
+
+    def __init__(self, clip: float = 0.01) -> None:
+        self.clip = clip
+
+    def after_discriminator_step(self, discriminator: nn.Module) -> None:
+        with torch.no_grad():
+            for param in discriminator.parameters():
+                param.clamp_(-self.clip, self.clip)
+
+
 def input_gradient(discriminator: nn.Module, x: Tensor) -> Tensor:
     """d sum(D(x)) / dx, flattened per sample, kept in the graph so a penalty can be trained on."""
     x = x.detach().requires_grad_(True)
@@ -351,3 +365,7 @@ def register_regularizers(register: Register) -> None:
         "lecam", "LeCam, one-sided as in the official code: lambda 0.3, anchor decay 0.9, start after "
         "min(1000, T/10) G steps (official 1000; the T/10 cap for short runs is ganbench's)",
         "Tseng et al. 2021, Regularizing GANs under Limited Data, CVPR", LeCam))
+    register(RegularizerSpec(
+        "weight-clipping", "WGAN weight clipping: every D parameter clamped to [-0.01, 0.01] after each D "
+        "step (c 0.01 as in the paper; the suite's optimizer is kept, not the paper's RMSProp)",
+        "Arjovsky, Chintala & Bottou 2017, Wasserstein GAN, ICML", WeightClipping))

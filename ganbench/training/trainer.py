@@ -175,6 +175,7 @@ def train(spec: RunSpec, catalog: Catalog, data: Tensor, device: torch.device,
             opt_d.zero_grad(set_to_none=True)
             d_loss.backward()
             opt_d.step()
+            regularizer.after_discriminator_step(discriminator)
             result.images_seen += batch
         with autocast:
             fake = regularizer.augment(generator(latents()))
