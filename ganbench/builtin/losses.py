@@ -46,8 +46,11 @@ class LeastSquaresLoss:
 
 
 class WassersteinLoss:
-    """WGAN critic: D minimises E[D(G(z))] - E[D(x)], G minimises -E[D(G(z))]. Needs a Lipschitz
-    constraint on D (gradient penalty or spectral norm) to estimate the Wasserstein-1 distance."""
+    """WGAN critic: D minimises E[D(G(z))] - E[D(x)], G minimises -E[D(G(z))]. The critic's value
+    estimates the Wasserstein-1 distance (up to a factor K) only if D is K-Lipschitz. The paper
+    enforces this by clipping every critic weight to [-0.01, 0.01] after each update
+    (``weight-clipping``); the gradient penalty (Gulrajani et al. 2017) and spectral normalisation
+    (Miyato et al. 2018) came later as alternatives. Without any, D's outputs can grow unboundedly."""
 
     def discriminator_loss(self, real_logits: Tensor, fake_logits: Tensor) -> Tensor:
         return fake_logits.mean() - real_logits.mean()
@@ -107,7 +110,8 @@ def register_losses(register: Register) -> None:
     register(LossSpec("least-squares", "Least-squares (LSGAN) objective with 0-1 targets",
                       "Mao et al. 2017, Least Squares Generative Adversarial Networks, ICCV",
                       LeastSquaresLoss))
-    register(LossSpec("wasserstein", "Wasserstein critic objective (needs a Lipschitz constraint)",
+    register(LossSpec("wasserstein", "Wasserstein critic objective (needs a Lipschitz constraint: weight clipping "
+                      "in the paper, or gradient penalty / spectral norm)",
                       "Arjovsky, Chintala & Bottou 2017, Wasserstein GAN, ICML", WassersteinLoss))
     register(LossSpec("hinge", "Hinge loss for D, -D(G(z)) for G",
                       "Lim & Ye 2017, Geometric GAN, arXiv:1705.02894", HingeLoss))

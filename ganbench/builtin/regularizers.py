@@ -20,9 +20,15 @@ _PER_SAMPLE = ("the penalty is defined per sample, and batch norm makes D(x) dep
 
 
 class SpectralNorm(Regularizer):
-    """Miyato et al. 2018: W <- W / sigma(W) for every discriminator layer, with sigma(W), the
-    largest singular value, estimated by one power iteration per forward pass. Each layer, and so
-    D, is then 1-Lipschitz (batch norm aside)."""
+    """Miyato et al. 2018: W <- W / sigma_hat(W) for every weighted layer of D, where sigma_hat(W)
+    estimates the largest singular value by one power iteration per training-mode forward pass.
+    The estimate u^T W v never exceeds sigma(W) and lags behind weight updates, so each layer's
+    norm sigma(W) / sigma_hat(W) is at least 1 and only approximately 1. With 1-Lipschitz
+    activations (leaky ReLU) what is bounded is the product of the per-layer norms,
+    Lip(D) <= prod_l sigma(W_l) / sigma_hat(W_l) ~ 1, an upper bound that is often loose; D is not
+    made exactly 1-Lipschitz. For convolutions sigma is taken of the kernel reshaped to a matrix,
+    which approximates, and does not bound, the convolution operator's norm (as in the paper); batch
+    norm in D would void the bound."""
 
     def wrap(self, generator: nn.Module, discriminator: nn.Module) -> tuple[nn.Module, nn.Module]:
         for module in list(discriminator.modules()):
@@ -80,7 +86,8 @@ class R1Penalty(Regularizer):
 
 class DiscriminatorDropout(Regularizer):
     """Dropout (p = 0.3) after every activation of the discriminator, as a noise regularizer on D
-    (Srivastava et al. 2014; used in GAN discriminators since Goodfellow et al. 2014)."""
+    (Srivastava et al. 2014; used in GAN discriminators since Goodfellow et al. 2014). p = 0.3 is
+    ganbench's choice: neither paper gives a rate for a GAN discriminator like ours."""
 
     def __init__(self, p: float = 0.3) -> None:
         self.p = p
@@ -97,7 +104,9 @@ class DiscriminatorDropout(Regularizer):
 
 class InstanceNoise(Regularizer):
     """Instance noise (Sønderby et al. 2017): D sees x + sigma_t * N(0, I), real and fake alike,
-    with sigma annealed linearly from 0.1 to 0 over the run, so the final D sees clean data."""
+    with sigma annealed linearly from 0.1 to 0 over the run, so the final D sees clean data. The
+    paper anneals the noise but gives no sigma for this setting: 0.1 (on images in [-1, 1]) and the
+    linear schedule are ganbench's choices."""
 
     def __init__(self, sigma: float = 0.1) -> None:
         self.initial = sigma
@@ -332,7 +341,8 @@ _IMAGES = frozenset({"images"})  # image augmentations: translations, cutout, co
 def register_regularizers(register: Register) -> None:
     register(RegularizerSpec("none", "No regularization (the baseline)", "-", Regularizer))
     register(RegularizerSpec(
-        "spectral-norm", "Spectral normalisation of every discriminator layer",
+        "spectral-norm", "Spectral normalisation of every discriminator layer (one power iteration per step; "
+        "bounds the product of per-layer norms, approximately)",
         "Miyato et al. 2018, Spectral Normalization for GANs, ICLR", SpectralNorm))
     register(RegularizerSpec(
         "gradient-penalty", "WGAN-GP: unit gradient norm on real-fake interpolates (lambda 10)",
@@ -343,10 +353,12 @@ def register_regularizers(register: Register) -> None:
         "Mescheder, Geiger & Nowozin 2018, Which Training Methods for GANs do actually Converge?, ICML",
         R1Penalty, incompatible={_BN: _PER_SAMPLE}))
     register(RegularizerSpec(
-        "dropout", "Dropout (p 0.3) after every discriminator activation",
+        "dropout", "Dropout after every discriminator activation, p 0.3 (ganbench's choice: the papers "
+        "fix no p for a GAN discriminator)",
         "Srivastava et al. 2014, Dropout, JMLR", DiscriminatorDropout))
     register(RegularizerSpec(
-        "instance-noise", "Gaussian noise on D's inputs, sigma annealed 0.1 -> 0",
+        "instance-noise", "Gaussian noise on D's inputs, sigma annealed linearly 0.1 -> 0 over the run "
+        "(sigma 0.1 and the linear schedule are ganbench's choices)",
         "Sønderby et al. 2017, Amortised MAP Inference for Image Super-resolution, ICLR", InstanceNoise))
     register(RegularizerSpec(
         "diffaugment", "Differentiable colour + translation + cutout on every D input",
