@@ -43,7 +43,9 @@ class GanLoss(Protocol):
         ...
 
     def generator_loss(self, fake_logits: Tensor, real_logits: Tensor) -> Tensor:
-        """Scalar loss the generator minimises (``real_logits`` are detached)."""
+        """Scalar loss the generator minimises. ``real_logits`` are detached: D's output on a fresh
+        real batch after the D update when the loss sets ``needs_real_logits = True`` (relativistic
+        objectives), else the last D step's, which such losses ignore."""
         ...
 
 
@@ -52,7 +54,8 @@ class Regularizer:
 
     Subclass and override what the regularizer needs: wrap the networks before the optimizers
     are built, transform every discriminator input (augmentation, noise), add a discriminator
-    penalty, act after a generator step, or choose which generator is evaluated.
+    penalty, act after a discriminator or generator step, or choose (and prepare) which generator
+    is evaluated.
     """
 
     def wrap(self, generator: nn.Module, discriminator: nn.Module) -> tuple[nn.Module, nn.Module]:
@@ -70,11 +73,21 @@ class Regularizer:
         """Added to the discriminator loss; ``real``/``fake`` are the (augmented) D inputs."""
         return None
 
+    def after_discriminator_step(self, discriminator: nn.Module) -> None:
+        """Called right after every discriminator optimizer step (weight clipping acts here)."""
+
     def after_generator_step(self, generator: nn.Module) -> None:
-        return None
+        """Called right after every generator optimizer step (a weight average updates here)."""
+
+    def prepare_eval(self, generator: nn.Module, latent_dim: int, batch_size: int,
+                     device: torch.device) -> None:
+        """Called before every evaluation (each point of the training curve and the final score),
+        with what it takes to run the generator: its latent size, the training batch size and the
+        device. An EMA recomputes its batch-norm statistics here. It may draw random numbers only
+        from a private ``torch.Generator``, so the training streams stay as they were."""
 
     def eval_generator(self, generator: nn.Module) -> nn.Module:
-        """The generator whose samples are scored."""
+        """The generator whose samples are scored (after ``prepare_eval``)."""
         return generator
 
     def state_dict(self) -> dict[str, Any]:

@@ -62,7 +62,7 @@ def test_catalog_run_survives_broken_plugins_and_skips_incompatible(tmp_path: Pa
     assert "Traceback" not in proc.stderr
     runs = pd.read_csv(tmp_path / "leaderboards" / "tiny-fashion-mnist-runs.csv").set_index("entry")
     # One factor at a time around bn-dcgan over the whole built-in catalog.
-    assert len(runs) == 1 + 5 + 6 + 9
+    assert len(runs) == 1 + 5 + 6 + 10
     for reg in ("gradient-penalty", "r1"):
         row = runs.loc[f"bn-dcgan/non-saturating/{reg}"]
         assert row["status"] == "skipped"

@@ -45,8 +45,8 @@ def test_run_all_writes_both_tables(smoke_run: tuple[Path, subprocess.CompletedP
     summary = pd.read_csv(cwd / "leaderboards" / "smoke-fashion-mnist-summary.csv")
     assert RUN_COLUMNS <= set(runs.columns)
     assert SUMMARY_COLUMNS <= set(summary.columns)
-    assert len(runs) == 40 and set(runs["status"]) == {"completed"}
-    assert len(summary) == 20 and list(summary["rank"]) == sorted(summary["rank"])
+    assert len(runs) == 42 and set(runs["status"]) == {"completed"}
+    assert len(summary) == 21 and list(summary["rank"]) == sorted(summary["rank"])
     assert (summary["n_seeds"] == 2).all() and (summary["seeds"] == "0;1").all()
     assert summary["fid_mean"].gt(0).all() and summary["fid_std"].notna().all()
     baseline = runs[runs["entry"] == "dcgan/non-saturating/none"]["fid"]
@@ -56,8 +56,8 @@ def test_run_all_writes_both_tables(smoke_run: tuple[Path, subprocess.CompletedP
     # The printed table is the summary.
     assert "dcgan/non-saturating/spectral-norm" in proc.stdout and "FID" in proc.stdout
     # One record and one sample grid per run in the store.
-    assert len(list((cwd / ".ganbench" / "runs").glob("*.json"))) == 40
-    assert len(list((cwd / ".ganbench" / "runs").glob("*.png"))) == 40
+    assert len(list((cwd / ".ganbench" / "runs").glob("*.json"))) == 42
+    assert len(list((cwd / ".ganbench" / "runs").glob("*.png"))) == 42
 
 
 def test_rerun_reuses_and_forced_rerun_is_identical(

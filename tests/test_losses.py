@@ -83,3 +83,10 @@ def test_feature_matching_matches_feature_means(builtin_catalog: Catalog) -> Non
     assert float(value.detach()) == pytest.approx((2 - 1) ** 2 + (3 - 1) ** 2)
     value.backward()
     assert (fake.grad < 0).all()  # raising the fake features moves their mean towards the real one
+
+
+def test_only_relativistic_losses_ask_for_fresh_real_logits(builtin_catalog: Catalog) -> None:
+    """The trainer draws an extra real batch for G only for these, so no other loss's stream moves."""
+    asking = {name for name in builtin_catalog.names("losses")
+              if getattr(builtin_catalog.spec("losses", name).factory(), "needs_real_logits", False)}
+    assert asking == {"relativistic-average"}

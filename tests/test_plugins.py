@@ -34,7 +34,7 @@ def test_builtins_register_through_hooks(builtin_catalog: plugins.Catalog) -> No
                                                "non-saturating", "relativistic-average", "wasserstein"]
     assert builtin_catalog.names("regularizers") == ["consistency", "diffaugment", "dropout", "ema",
                                                      "gradient-penalty", "instance-noise", "lecam", "none", "r1",
-                                                     "spectral-norm"]
+                                                     "spectral-norm", "weight-clipping"]
     assert builtin_catalog.names("datasets") == ["cifar10", "fashion-mnist", "grid-25", "image-folder", "mnist",
                                                  "ring-8", "shapes", "stacked-fashion-mnist"]
     assert builtin_catalog.problems == []

@@ -93,18 +93,20 @@ def test_wall_clock_budget_stops_training(builtin_catalog: Catalog, real_train: 
 
 def test_checkpoint_resume_in_process_matches(builtin_catalog: Catalog, real_train: torch.Tensor,
                                               tmp_path: Path) -> None:
-    """Regularizers with state of their own (EMA copy, LeCam anchors, spectral-norm vectors)."""
-    for reg in ("ema", "lecam", "spectral-norm"):
-        spec = tiny_spec(regularizer=reg, generator_steps=12)
+    """Regularizers with state of their own (EMA copy, LeCam anchors, spectral-norm vectors), and a
+    loss that draws an extra real batch for each G step."""
+    for reg, loss in (("ema", "non-saturating"), ("lecam", "non-saturating"), ("spectral-norm", "non-saturating"),
+                      ("none", "relativistic-average")):
+        spec = tiny_spec(regularizer=reg, loss=loss, generator_steps=12)
         whole = train(spec, builtin_catalog, real_train, CPU)
-        ckpt = tmp_path / f"{reg}.ckpt"
+        ckpt = tmp_path / f"{reg}-{loss}.ckpt"
         first = train(spec, builtin_catalog, real_train, CPU, checkpoint=ckpt, checkpoint_every=8)
         assert first.steps_done == 12 and ckpt.exists()  # the step-8 state; execute() deletes it later
         resumed = train(spec, builtin_catalog, real_train, CPU, checkpoint=ckpt, checkpoint_every=8)
         assert resumed.resumed_from == 9
         for a, b in ((whole.evaluated, resumed.evaluated), (whole.discriminator, resumed.discriminator)):
             wa, wb = weights(a), weights(b)
-            assert all(torch.equal(wa[k], wb[k]) for k in wa), reg
+            assert all(torch.equal(wa[k], wb[k]) for k in wa), (reg, loss)
         assert whole.curve_d_loss == resumed.curve_d_loss and whole.curve_g_loss == resumed.curve_g_loss
 
 

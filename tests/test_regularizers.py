@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import copy
-import math
 
 import pytest
 import torch
 from torch import nn
 
-from ganbench.builtin.architectures.dcgan import DcganDiscriminator
+from ganbench.builtin.architectures.dcgan import DcganDiscriminator, DcganGenerator
 from ganbench.builtin.regularizers import (
     BalancedConsistency,
     DiscriminatorDropout,
@@ -100,6 +99,55 @@ def test_ema_arithmetic() -> None:
     assert ema.decay() == 0.9
 
 
+def batchnorm_input_stats(generator: nn.Module, z: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """Per-channel mean and variance of what each batch-norm layer receives, in training mode."""
+    seen: list[tuple[torch.Tensor, torch.Tensor]] = []
+
+    def record(module: nn.Module, inputs: tuple[torch.Tensor, ...]) -> None:
+        x = inputs[0].transpose(0, 1).flatten(1)
+        seen.append((x.mean(1), x.var(1)))
+
+    norms = [m for m in generator.modules() if isinstance(m, nn.BatchNorm2d)]
+    handles = [m.register_forward_pre_hook(record) for m in norms]
+    generator.train()
+    with torch.no_grad():
+        generator(z)
+    for handle in handles:
+        handle.remove()
+    return seen
+
+
+def test_ema_recomputes_standing_batchnorm_statistics_for_the_averaged_weights() -> None:
+    """BigGAN's standing statistics: the averaged G's BN buffers describe its own activations."""
+    torch.manual_seed(0)
+    g = DcganGenerator((1, 28, 28), 16, width=8)
+    ema = GeneratorEMA(beta=0.5)
+    ema.after_generator_step(g)
+    with torch.no_grad():  # the live G moves on, and its running statistics are far from the average's
+        for p in g.parameters():
+            p.add_(torch.randn_like(p))
+        for m in g.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.running_mean.fill_(5.0)
+                m.running_var.fill_(9.0)
+    ema.after_generator_step(g)
+    before = torch.get_rng_state()
+    ema.prepare_eval(g, latent_dim=16, batch_size=64, device=torch.device("cpu"))
+    assert torch.equal(torch.get_rng_state(), before)  # a private generator: training streams untouched
+    averaged = ema.eval_generator(g)
+    assert not averaged.training
+    norms = [m for m in averaged.modules() if isinstance(m, nn.BatchNorm2d)]
+    expected = batchnorm_input_stats(copy.deepcopy(averaged), torch.randn(4096, 16))
+    for norm, (mean, var) in zip(norms, expected, strict=True):
+        assert torch.allclose(norm.running_mean, mean, atol=0.05 * float(var.sqrt().mean()))
+        assert torch.allclose(norm.running_var, var, rtol=0.15)
+        assert norm.momentum == 0.1  # the cumulative average is only used while standing stats accumulate
+    # Computed again from the same fixed latents, the statistics are identical.
+    snapshot = {k: v.clone() for k, v in averaged.state_dict().items()}
+    ema.prepare_eval(g, latent_dim=16, batch_size=64, device=torch.device("cpu"))
+    assert all(torch.equal(v, averaged.state_dict()[k]) for k, v in snapshot.items())
+
+
 def test_diffaugment_keeps_shapes_and_gradients() -> None:
     torch.manual_seed(0)
     for shape in ((4, 1, 28, 28), (3, 3, 32, 32)):
@@ -137,26 +185,85 @@ def test_dropout_only_in_training_mode() -> None:
     assert torch.equal(d(x), d(x))
 
 
-def test_consistency_is_zero_for_translation_invariant_d() -> None:
+def test_consistency_is_zero_when_the_transform_changes_nothing() -> None:
+    """A constant image is its own flip and reflected shift, so D(T(x)) = D(x): no penalty."""
     class Mean(nn.Module):
         def forward(self, x: torch.Tensor) -> torch.Tensor:
             return x.flatten(1).mean(1)
 
-    d, real, fake = Mean(), torch.randn(4, 1, 8, 8), torch.randn(4, 1, 8, 8)
+    torch.manual_seed(0)
+    d = Mean()
+    real, fake = torch.randn(4, 1, 1, 1).expand(4, 1, 8, 8), torch.randn(4, 1, 1, 1).expand(4, 1, 8, 8)
     assert float(BalancedConsistency().discriminator_penalty(d, real, fake, d(real), d(fake))) == \
         pytest.approx(0.0, abs=1e-6)
+    ramp = torch.arange(64.0).view(1, 1, 8, 8).expand(4, 1, 8, 8)
+    assert float(BalancedConsistency().discriminator_penalty(d, ramp, ramp, d(ramp), d(ramp))) > 0
 
 
-def test_lecam_anchors_and_value() -> None:
-    reg = LeCam(weight=1.0, decay=0.5)
+def test_consistency_transforms_each_sample_on_its_own() -> None:
+    """bCR's T is drawn per sample: one batch of identical images comes out in different versions."""
+    torch.manual_seed(0)
+    image = torch.arange(28 * 28, dtype=torch.float32).view(1, 1, 28, 28)
+    out = BalancedConsistency.transform(image.expand(16, 1, 28, 28).clone())
+    assert len({tuple(o.flatten().tolist()) for o in out}) > 8
+
+
+def test_consistency_translation_reflects_at_the_border() -> None:
+    """Shifts of up to 28 // 8 = 3 px, with the border reflected: a row shifted in comes from the
+    same edge (rows 0-3 at the top), never wrapped around from the opposite one."""
+    torch.manual_seed(0)
+    rows = torch.arange(28, dtype=torch.float32).view(1, 1, 28, 1).expand(256, 1, 28, 28).clone()
+    out = BalancedConsistency.transform(rows)
+    top, bottom = out[:, 0, 0, :], out[:, 0, -1, :]
+    assert top.max() <= 3 and bottom.min() >= 24
+    assert set(top[:, 0].tolist()) == {0.0, 1.0, 2.0, 3.0}  # every shift in [-3, 3] occurs
+    # Reflection without repeating the edge: shifting down by 2 puts rows 2, 1, 0, 1 at the top.
+    down2 = out[(out[:, 0, 0, 0] == 2) & (out[:, 0, 1, 0] == 1)][0, 0, :4, 0]
+    assert down2.tolist() == [2.0, 1.0, 0.0, 1.0]
+
+
+def test_consistency_flips_horizontally_about_half_the_time() -> None:
+    torch.manual_seed(0)
+    cols = torch.arange(28, dtype=torch.float32).view(1, 1, 1, 28).expand(400, 1, 28, 28).clone()
+    out = BalancedConsistency.transform(cols)
+    flipped = (out[:, 0, 14, 14] < out[:, 0, 14, 13]).float().mean()  # columns now run right to left
+    assert 0.4 < float(flipped) < 0.6
+
+
+def test_lecam_is_one_sided_with_anchors_that_start_late() -> None:
+    """The official code: before the start step the anchors are the current means (no averaging)
+    and there is no penalty; at the start step the moving average begins; after it, the one-sided
+    penalty lambda (E[relu(D(x) - a_F)^2] + E[relu(a_R - D(G(z)))^2]) applies."""
+    reg = LeCam(weight=1.0, decay=0.5, start=1)
     d = nn.Identity()
-    real_logits, fake_logits = torch.tensor([1.0, 3.0]), torch.tensor([-1.0, -3.0])
-    # First call: anchors are the current means (2, -2): ((1+2)^2 + (3+2)^2)/2 + ((-1-2)^2 + (-3-2)^2)/2
-    value = reg.discriminator_penalty(d, real_logits, fake_logits, real_logits, fake_logits)
-    assert float(value) == pytest.approx(17.0 + 17.0)
-    reg.discriminator_penalty(d, real_logits, fake_logits, torch.tensor([4.0]), torch.tensor([0.0]))
-    assert (reg.anchor_real, reg.anchor_fake) == (3.0, -1.0)
-    assert not math.isnan(reg.anchor_real)
+
+    def step(n: int, real: list[float], fake: list[float]) -> torch.Tensor | None:
+        reg.set_progress(n, 100)
+        r, f = torch.tensor(real), torch.tensor(fake)
+        return reg.discriminator_penalty(d, r, f, r, f)
+
+    assert step(1, [1.0, 3.0], [-1.0, -3.0]) is None  # iteration 0 < start: anchors = means (2, -2)
+    assert (reg.anchor_real, reg.anchor_fake) == (2.0, -2.0)
+    assert step(2, [8.0], [4.0]) is None  # iteration 1 = start: averaging begins, still no penalty
+    assert (reg.anchor_real, reg.anchor_fake) == (5.0, 1.0)
+    assert step(2, [-2.0], [0.0]) is None  # every D step updates the anchors
+    assert (reg.anchor_real, reg.anchor_fake) == (1.5, 0.5)
+    # Iteration 2: anchors (1.5 + 0) / 2 = 0.75 and (0.5 + 1) / 2 = 0.75, then the penalty. The real
+    # logit -2 lies below the fake anchor and the fake logit 3 above the real one: both contribute 0.
+    value = step(3, [-2.0, 0.0, 2.0], [3.0, 1.0, -1.0])
+    assert (reg.anchor_real, reg.anchor_fake) == (0.75, 0.75)
+    assert value is not None
+    assert float(value) == pytest.approx((1.25**2) / 3 + (0.0 + 1.75**2) / 3)
+
+
+def test_lecam_start_step_is_the_official_1000_or_a_tenth_of_a_short_run() -> None:
+    reg = LeCam()
+    assert (reg.weight, reg.decay) == (0.3, 0.9)
+    reg.set_progress(1, 15_600)
+    assert reg.start_step == 1000
+    reg.set_progress(1, 160)
+    assert reg.start_step == 16
+    assert LeCam(start=5).start_step == 5
 
 
 def test_dropout_changes_every_compatible_architecture(builtin_catalog: Catalog) -> None:

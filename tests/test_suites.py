@@ -22,7 +22,7 @@ def test_one_factor_at_a_time_expansion(builtin_catalog: Catalog) -> None:
     specs = expand(suite, builtin_catalog, "cpu")
     a, losses, r = (len(builtin_catalog.names(k)) for k in ("architectures", "losses", "regularizers"))
     entries = 1 + (a - 1) + (losses - 1) + (r - 1)
-    assert len(specs) == entries * len(suite.seeds) == 60
+    assert len(specs) == entries * len(suite.seeds) == 63
     entries_seen = {s.entry for s in specs}
     assert {"dcgan/minimax/none", "dcgan/non-saturating/none", "dcgan/non-saturating/spectral-norm",
             "mlp/non-saturating/none", "stylegan-lite/non-saturating/none", "dcgan/hinge/none",
@@ -61,10 +61,10 @@ def test_unknown_suite_and_baseline(builtin_catalog: Catalog, tmp_path: Path) ->
 def test_full_matrix_and_filters(builtin_catalog: Catalog) -> None:
     suite = load_suite("smoke", builtin_catalog)
     full = expand(suite, builtin_catalog, "cpu", matrix="full")
-    assert len(full) == 5 * 7 * 10 * len(suite.seeds)
-    assert len({s.entry for s in full}) == 350
+    assert len(full) == 5 * 7 * 11 * len(suite.seeds)
+    assert len({s.entry for s in full}) == 385
     part = select(full, builtin_catalog, architectures=("mlp", "resnet"), losses=("hinge",))
-    assert len(part) == 2 * 1 * 10 * len(suite.seeds)
+    assert len(part) == 2 * 1 * 11 * len(suite.seeds)
     assert {s.architecture for s in part} == {"mlp", "resnet"} and {s.loss for s in part} == {"hinge"}
     ofat = select(expand(suite, builtin_catalog, "cpu"), builtin_catalog, regularizers=("r1", "none"))
     assert sorted({s.entry for s in ofat}) == ["dcgan-resize/non-saturating/none", "dcgan/feature-matching/none",

@@ -2,14 +2,16 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import ClassVar
 
+import pytest
 import torch
 
 from ganbench import LossSpec, plugins
-from ganbench.builtin.losses import NonSaturatingLoss
+from ganbench.builtin.losses import NonSaturatingLoss, RelativisticAverageLoss
 from ganbench.plugins import Catalog
 from ganbench.runspec import RunSpec
-from ganbench.training.trainer import sample, train
+from ganbench.training.trainer import sample, to_model_input, train
 
 CPU = torch.device("cpu")
 
@@ -102,3 +104,81 @@ def test_every_regularizer_trains(builtin_catalog: Catalog, real_train: torch.Te
     # EMA scores its averaged copy, everything else the trained generator itself.
     ema = train(tiny_spec(regularizer="ema", generator_steps=3), builtin_catalog, real_train, CPU)
     assert ema.evaluated is not ema.generator
+
+
+def test_ema_is_scored_with_standing_statistics_and_leaves_training_alone(builtin_catalog: Catalog,
+                                                                          real_train: torch.Tensor) -> None:
+    """The averaged G gets batch-norm statistics of its own, at every curve point and at the end,
+    and computing them changes nothing in training: the live G matches a run without the EMA."""
+    spec = tiny_spec(generator_steps=6, eval_points=2)
+    seen: list[dict[str, torch.Tensor]] = []
+
+    def record(generator: torch.nn.Module) -> float:
+        seen.append(weights(generator))
+        return 0.0
+
+    ema = train(dataclasses.replace(spec, regularizer="ema"), builtin_catalog, real_train, CPU, evaluate=record)
+    plain = train(spec, builtin_catalog, real_train, CPU, evaluate=record)
+    live, averaged = weights(ema.generator), weights(ema.evaluated)
+    assert all(torch.equal(live[k], v) for k, v in weights(plain.generator).items())
+    stats = [k for k in averaged if k.endswith("running_mean") or k.endswith("running_var")]
+    assert stats and not any(torch.equal(live[k], averaged[k]) for k in stats)
+    # The standing statistics average 16 batches, whatever the live G has counted.
+    counts = [k for k in averaged if k.endswith("num_batches_tracked")]
+    assert all(int(averaged[k]) == 16 for k in counts)
+    assert all(int(seen[1][k]) == 16 for k in counts)  # the curve point at the last step, too
+
+
+class RecordingRelativistic(RelativisticAverageLoss):
+    """Records the real logits each side of the game receives."""
+
+    seen: ClassVar[dict[str, list[torch.Tensor]]] = {"d": [], "g": []}
+
+    def discriminator_loss(self, real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+        self.seen["d"].append(real_logits.detach().clone())
+        return super().discriminator_loss(real_logits, fake_logits)
+
+    def generator_loss(self, fake_logits: torch.Tensor, real_logits: torch.Tensor) -> torch.Tensor:
+        self.seen["g"].append(real_logits.detach().clone())
+        return super().generator_loss(fake_logits, real_logits)
+
+
+def test_relativistic_generator_step_sees_the_updated_d_on_a_fresh_real_batch(
+        builtin_catalog: Catalog, real_train: torch.Tensor) -> None:
+    """As in the authors' code: after the D update, G's loss compares its fakes with D's output on a
+    new real batch. Other losses draw no extra batch, so their streams (and results) are unchanged."""
+    catalog = dataclasses.replace(builtin_catalog, components={k: dict(v) for k, v in
+                                                                builtin_catalog.components.items()})
+    catalog.components["losses"]["recording-ra"] = plugins.Registered(
+        LossSpec("recording-ra", "s", "r", RecordingRelativistic), plugins.PluginInfo("t", "t", "0"))
+    draws: list[int] = []
+
+    def stream(count: int, draw: int) -> torch.Tensor:
+        draws.append(draw)
+        return real_train[draw * count:(draw + 1) * count]
+
+    RecordingRelativistic.seen = {"d": [], "g": []}
+    result = train(tiny_spec(loss="recording-ra", generator_steps=1, d_steps_per_g_step=1), catalog,
+                   real_train, CPU, stream=stream)
+    assert draws == [0, 1]  # the D step's batch, then a fresh one for the G step
+    with torch.no_grad():  # after one G step, result.discriminator is the D the G step saw
+        expected = result.discriminator(to_model_input(stream(16, 1)))
+    (g_real,), (d_real,) = RecordingRelativistic.seen["g"], RecordingRelativistic.seen["d"]
+    assert torch.allclose(g_real, expected)
+    assert not torch.allclose(g_real, d_real)
+    # A loss without needs_real_logits draws only the D steps' batches.
+    draws.clear()
+    train(tiny_spec(generator_steps=2, d_steps_per_g_step=2), builtin_catalog, real_train, CPU, stream=stream)
+    assert draws == [0, 1, 2, 3]
+
+
+def test_weight_clipping_keeps_every_critic_weight_in_the_box(builtin_catalog: Catalog,
+                                                             real_train: torch.Tensor) -> None:
+    """WGAN's constraint: after every D step each D parameter is clamped to [-0.01, 0.01]."""
+    spec = tiny_spec(loss="wasserstein", regularizer="weight-clipping", generator_steps=3)
+    result = train(spec, builtin_catalog, real_train, CPU)
+    assert result.status == "completed"
+    params = list(result.discriminator.parameters())
+    assert all(float(p.detach().abs().max()) <= 0.01 for p in params)
+    # The initial weights exceed c, so the clamp acted.
+    assert any(float(p.detach().abs().max()) == pytest.approx(0.01) for p in params)

@@ -1,8 +1,9 @@
 """Built-in GAN objectives, written on logits for numerical stability.
 
 With D(x) = sigmoid(l(x)):  log D = -softplus(-l)  and  log(1 - D) = -softplus(l).
-Each class states its math; ``generator_loss`` receives the real logits (detached) for
-relativistic objectives, and feature-based objectives set ``uses_features``.
+Each class states its math; ``generator_loss`` receives real logits (detached) for relativistic
+objectives, which set ``needs_real_logits`` to get them from the updated D on a fresh real batch;
+feature-based objectives set ``uses_features``.
 """
 
 from __future__ import annotations
@@ -45,8 +46,11 @@ class LeastSquaresLoss:
 
 
 class WassersteinLoss:
-    """WGAN critic: D minimises E[D(G(z))] - E[D(x)], G minimises -E[D(G(z))]. Needs a Lipschitz
-    constraint on D (gradient penalty or spectral norm) to estimate the Wasserstein-1 distance."""
+    """WGAN critic: D minimises E[D(G(z))] - E[D(x)], G minimises -E[D(G(z))]. The critic's value
+    estimates the Wasserstein-1 distance (up to a factor K) only if D is K-Lipschitz. The paper
+    enforces this by clipping every critic weight to [-0.01, 0.01] after each update
+    (``weight-clipping``); the gradient penalty (Gulrajani et al. 2017) and spectral normalisation
+    (Miyato et al. 2018) came later as alternatives. Without any, D's outputs can grow unboundedly."""
 
     def discriminator_loss(self, real_logits: Tensor, fake_logits: Tensor) -> Tensor:
         return fake_logits.mean() - real_logits.mean()
@@ -68,7 +72,10 @@ class HingeLoss:
 class RelativisticAverageLoss:
     """RaGAN (standard form): with r = C(x) - E[C(G(z))] and f = C(G(z)) - E[C(x)],
     D minimises -E[log sigmoid(r)] - E[log(1 - sigmoid(f))], and G the same with roles swapped:
-    -E[log sigmoid(f)] - E[log(1 - sigmoid(r))]."""
+    -E[log sigmoid(f)] - E[log(1 - sigmoid(r))]. G's loss depends on C(x): ``needs_real_logits``
+    asks the trainer for the updated D's logits on a fresh real batch, as the authors' code does."""
+
+    needs_real_logits = True
 
     def discriminator_loss(self, real_logits: Tensor, fake_logits: Tensor) -> Tensor:
         r = real_logits - fake_logits.mean()
@@ -103,7 +110,8 @@ def register_losses(register: Register) -> None:
     register(LossSpec("least-squares", "Least-squares (LSGAN) objective with 0-1 targets",
                       "Mao et al. 2017, Least Squares Generative Adversarial Networks, ICCV",
                       LeastSquaresLoss))
-    register(LossSpec("wasserstein", "Wasserstein critic objective (needs a Lipschitz constraint)",
+    register(LossSpec("wasserstein", "Wasserstein critic objective (needs a Lipschitz constraint: weight clipping "
+                      "in the paper, or gradient penalty / spectral norm)",
                       "Arjovsky, Chintala & Bottou 2017, Wasserstein GAN, ICML", WassersteinLoss))
     register(LossSpec("hinge", "Hinge loss for D, -D(G(z)) for G",
                       "Lim & Ye 2017, Geometric GAN, arXiv:1705.02894", HingeLoss))

@@ -20,15 +20,35 @@ _PER_SAMPLE = ("the penalty is defined per sample, and batch norm makes D(x) dep
 
 
 class SpectralNorm(Regularizer):
-    """Miyato et al. 2018: W <- W / sigma(W) for every discriminator layer, with sigma(W), the
-    largest singular value, estimated by one power iteration per forward pass. Each layer, and so
-    D, is then 1-Lipschitz (batch norm aside)."""
+    """Miyato et al. 2018: W <- W / sigma_hat(W) for every weighted layer of D, where sigma_hat(W)
+    estimates the largest singular value by one power iteration per training-mode forward pass.
+    The estimate u^T W v never exceeds sigma(W) and lags behind weight updates, so each layer's
+    norm sigma(W) / sigma_hat(W) is at least 1 and only approximately 1. With 1-Lipschitz
+    activations (leaky ReLU) what is bounded is the product of the per-layer norms,
+    Lip(D) <= prod_l sigma(W_l) / sigma_hat(W_l) ~ 1, an upper bound that is often loose; D is not
+    made exactly 1-Lipschitz. For convolutions sigma is taken of the kernel reshaped to a matrix,
+    which approximates, and does not bound, the convolution operator's norm (as in the paper); batch
+    norm in D would void the bound."""
 
     def wrap(self, generator: nn.Module, discriminator: nn.Module) -> tuple[nn.Module, nn.Module]:
         for module in list(discriminator.modules()):
             if isinstance(module, _WEIGHTED):
                 spectral_norm(module)
         return generator, discriminator
+
+
+class WeightClipping(Regularizer):
+    """WGAN's original Lipschitz constraint (Arjovsky, Chintala & Bottou 2017, Algorithm 1): after
+    every critic update, w <- clip(w, -c, c) for every D parameter, c = 0.01. This bounds D's
+    Lipschitz constant by some K depending on c and the architecture, not by 1."""
+
+    def __init__(self, clip: float = 0.01) -> None:
+        self.clip = clip
+
+    def after_discriminator_step(self, discriminator: nn.Module) -> None:
+        with torch.no_grad():
+            for param in discriminator.parameters():
+                param.clamp_(-self.clip, self.clip)
 
 
 def input_gradient(discriminator: nn.Module, x: Tensor) -> Tensor:
@@ -66,7 +86,8 @@ class R1Penalty(Regularizer):
 
 class DiscriminatorDropout(Regularizer):
     """Dropout (p = 0.3) after every activation of the discriminator, as a noise regularizer on D
-    (Srivastava et al. 2014; used in GAN discriminators since Goodfellow et al. 2014)."""
+    (Srivastava et al. 2014; used in GAN discriminators since Goodfellow et al. 2014). p = 0.3 is
+    ganbench's choice: neither paper gives a rate for a GAN discriminator like ours."""
 
     def __init__(self, p: float = 0.3) -> None:
         self.p = p
@@ -83,7 +104,9 @@ class DiscriminatorDropout(Regularizer):
 
 class InstanceNoise(Regularizer):
     """Instance noise (Sønderby et al. 2017): D sees x + sigma_t * N(0, I), real and fake alike,
-    with sigma annealed linearly from 0.1 to 0 over the run, so the final D sees clean data."""
+    with sigma annealed linearly from 0.1 to 0 over the run, so the final D sees clean data. The
+    paper anneals the noise but gives no sigma for this setting: 0.1 (on images in [-1, 1]) and the
+    linear schedule are ganbench's choices."""
 
     def __init__(self, sigma: float = 0.1) -> None:
         self.initial = sigma
@@ -140,15 +163,51 @@ class DiffAugment(Regularizer):
         return diff_augment(images)
 
 
+_NORMS = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)
+STANDING_BATCHES = 16  # BigGAN-PyTorch's default num_standing_accumulations
+# Fixed, so every run (and every resumed run) measures its statistics on the same latents; drawn
+# from a private generator, so the training streams never see these draws.
+STANDING_SEED = 20_190_211
+
+
+@torch.no_grad()
+def standing_statistics(generator: nn.Module, latent_dim: int, batch_size: int, device: torch.device,
+                        batches: int = STANDING_BATCHES, seed: int = STANDING_SEED) -> None:
+    """Standing statistics (Brock, Donahue & Simonyan 2019, BigGAN; ``accumulate_standing_stats`` in
+    the authors' BigGAN-PyTorch): reset every
+    batch-norm layer's running mean and variance, then average them cumulatively (momentum None)
+    over ``batches`` forward passes of fresh latents z ~ N(0, I) in training mode, so that
+    mu = 1/K sum_k mean_k and sigma^2 = 1/K sum_k var_k describe this generator's own activations.
+    Leaves ``generator`` in eval mode with its momenta as they were."""
+    norms = [m for m in generator.modules() if isinstance(m, _NORMS) and m.track_running_stats]
+    if not norms:
+        return
+    momenta = [norm.momentum for norm in norms]
+    for norm in norms:
+        norm.reset_running_stats()
+        norm.momentum = None
+    rng = torch.Generator().manual_seed(seed)
+    generator.train()
+    for _ in range(batches):
+        generator(torch.randn(batch_size, latent_dim, generator=rng).to(device))
+    for norm, momentum in zip(norms, momenta, strict=True):
+        norm.momentum = momentum
+    generator.eval()
+
+
 class GeneratorEMA(Regularizer):
     """Evaluate an exponential moving average of G's weights (Yazıcı et al. 2019):
     theta_ema <- b_t theta_ema + (1 - b_t) theta after G step t, with b_t = min(beta, (1 + t) / (10 + t))
     and beta = 0.999. The warm-up b_t (the num_updates rule of TensorFlow's moving averages) keeps the
-    random initial weights from dominating short runs. Buffers (batch-norm statistics) are copied.
-    Training is unchanged; only the scored generator differs."""
+    random initial weights from dominating short runs. Averaging the weights does not average the
+    batch-norm statistics: the live G's statistics describe the live weights, not the averaged ones.
+    So before each evaluation the averaged G gets standing statistics of its own (BigGAN, Brock et
+    al. 2019): 16 batches of fresh latents from a private, fixed-seed generator. Other buffers are
+    copied from G. Training is unchanged; only the scored generator differs."""
 
-    def __init__(self, beta: float = 0.999) -> None:
+    def __init__(self, beta: float = 0.999, standing_batches: int = STANDING_BATCHES) -> None:
         self.beta = beta
+        self.standing_batches = standing_batches
         self.updates = 0
         self.average: nn.Module | None = None
 
@@ -164,8 +223,14 @@ class GeneratorEMA(Regularizer):
         with torch.no_grad():
             for avg_param, param in zip(self.average.parameters(), generator.parameters(), strict=True):
                 avg_param.lerp_(param, 1.0 - beta)
+            # Batch-norm statistics copied here are replaced by standing ones in prepare_eval.
             for avg_buffer, buffer in zip(self.average.buffers(), generator.buffers(), strict=True):
                 avg_buffer.copy_(buffer)
+
+    def prepare_eval(self, generator: nn.Module, latent_dim: int, batch_size: int,
+                     device: torch.device) -> None:
+        if self.average is not None:
+            standing_statistics(self.average, latent_dim, batch_size, device, self.standing_batches)
 
     def eval_generator(self, generator: nn.Module) -> nn.Module:
         return generator if self.average is None else self.average
@@ -183,18 +248,36 @@ class GeneratorEMA(Regularizer):
             self.average.load_state_dict(state["average"])
 
 
+def flip_and_translate(x: Tensor, ratio: float = 0.125) -> Tensor:
+    """bCR's T, drawn independently per sample: a horizontal flip with probability 1/2, then a
+    translation by integers (dy, dx) ~ U{-r, ..., r} with r = int(side * ratio), the pixels shifted
+    in taken by reflection at the border (not wrapped around from the opposite edge). Zhao et al.
+    2021 use flip + translation on CIFAR; the ratio 1/8 and reflection follow StudioGAN's cr.py."""
+    n, _, h, w = x.shape
+    flip = torch.rand(n, device=x.device) < 0.5
+    x = torch.where(flip.view(n, 1, 1, 1), x.flip(-1), x)
+    rh, rw = int(h * ratio), int(w * ratio)
+    dy = torch.randint(-rh, rh + 1, (n, 1, 1), device=x.device)
+    dx = torch.randint(-rw, rw + 1, (n, 1, 1), device=x.device)
+    padded = F.pad(x, (rw, rw, rh, rh), mode="reflect")
+    # out[i, j] = x[i - dy, j - dx], read from the padded image (offset by the padding).
+    rows = torch.arange(h, device=x.device).view(1, h, 1) - dy + rh
+    cols = torch.arange(w, device=x.device).view(1, 1, w) - dx + rw
+    batch = torch.arange(n, device=x.device).view(n, 1, 1)
+    return padded.permute(0, 2, 3, 1)[batch, rows, cols].permute(0, 3, 1, 2)
+
+
 class BalancedConsistency(Regularizer):
     """bCR (Zhao et al. 2021): lambda_r E||D(T(x)) - D(x)||^2 + lambda_f E||D(T(G(z))) - D(G(z))||^2
-    with T a random translation (flip-free for garments), lambda_r = lambda_f = 10."""
+    with T a per-sample random horizontal flip and translation by up to 1/8 of the side with
+    reflection padding (``flip_and_translate``), lambda_r = lambda_f = 10 as in the paper."""
 
     def __init__(self, weight: float = 10.0) -> None:
         self.weight = weight
 
     @staticmethod
     def transform(x: Tensor) -> Tensor:
-        shift = max(1, x.shape[-1] // 8)
-        dy, dx = (int(v) for v in torch.randint(-shift, shift + 1, (2,)))
-        return torch.roll(x, shifts=(dy, dx), dims=(-2, -1))
+        return flip_and_translate(x)
 
     def discriminator_penalty(self, discriminator: nn.Module, real: Tensor, fake: Tensor,
                               real_logits: Tensor, fake_logits: Tensor) -> Tensor:
@@ -203,14 +286,29 @@ class BalancedConsistency(Regularizer):
         return self.weight * ((real_t - real_logits).square().mean() + (fake_t - fake_logits).square().mean())
 
 
-class LeCam(Regularizer):
-    """LeCam regularization (Tseng et al. 2021): lambda (E||D(x) - a_F||^2 + E||D(G(z)) - a_R||^2),
-    where a_R, a_F are exponential moving averages (decay 0.99) of D's mean output on real and fake
-    data; lambda = 0.3 as in the paper's CIFAR experiments."""
+LECAM_START = 1000  # the official BigGAN-CIFAR code's start_itr (google/lecam-gan, biggan_cifar/train.py)
 
-    def __init__(self, weight: float = 0.3, decay: float = 0.99) -> None:
-        self.weight, self.decay = weight, decay
+
+class LeCam(Regularizer):
+    """LeCam regularization (Tseng et al. 2021), in the one-sided form of the official code:
+    lambda (E[relu(D(x) - a_F)^2] + E[relu(a_R - D(G(z)))^2]), where a_R, a_F track D's mean output
+    on real and fake batches, updated at every D step before the penalty. Before the start
+    iteration s the anchors are the current batch means (decay 0) and no penalty applies; from
+    iteration s on they are moving averages a <- gamma a + (1 - gamma) mean, and the penalty applies
+    from iteration s + 1 (iterations count G steps from 0). lambda = 0.3, gamma = 0.9 and s = 1000 as
+    in the official BigGAN-CIFAR code; a run shorter than 10 s steps starts at a tenth of its length
+    instead (ganbench's scaling), since 1000 steps would switch it off for the whole run."""
+
+    def __init__(self, weight: float = 0.3, decay: float = 0.9, start: int | None = None) -> None:
+        self.weight, self.decay, self.start = weight, decay, start
         self.anchor_real = self.anchor_fake = math.nan
+        self.iteration = 0
+        self.start_step = LECAM_START if start is None else start
+
+    def set_progress(self, step: int, total: int) -> None:
+        self.iteration = step - 1
+        if self.start is None:
+            self.start_step = min(LECAM_START, total // 10)
 
     def state_dict(self) -> dict[str, Any]:
         return {"anchor_real": self.anchor_real, "anchor_fake": self.anchor_fake}
@@ -219,14 +317,20 @@ class LeCam(Regularizer):
         self.anchor_real, self.anchor_fake = state["anchor_real"], state["anchor_fake"]
 
     def _update(self, anchor: float, value: float) -> float:
-        return value if math.isnan(anchor) else self.decay * anchor + (1 - self.decay) * value
+        # The official anchors start at 1000 and are overwritten by the first mean (decay 0) when
+        # s > 0; NaN does the same for s = 0 without mixing an arbitrary 1000 into the average.
+        if self.iteration < self.start_step or math.isnan(anchor):
+            return value
+        return self.decay * anchor + (1 - self.decay) * value
 
     def discriminator_penalty(self, discriminator: nn.Module, real: Tensor, fake: Tensor,
-                              real_logits: Tensor, fake_logits: Tensor) -> Tensor:
+                              real_logits: Tensor, fake_logits: Tensor) -> Tensor | None:
         self.anchor_real = self._update(self.anchor_real, float(real_logits.detach().mean()))
         self.anchor_fake = self._update(self.anchor_fake, float(fake_logits.detach().mean()))
-        return self.weight * ((real_logits - self.anchor_fake).square().mean()
-                              + (fake_logits - self.anchor_real).square().mean())
+        if self.iteration <= self.start_step:
+            return None
+        return self.weight * (F.relu(real_logits - self.anchor_fake).square().mean()
+                              + F.relu(self.anchor_real - fake_logits).square().mean())
 
 
 _BN = "batchnorm-discriminator"
@@ -237,7 +341,8 @@ _IMAGES = frozenset({"images"})  # image augmentations: translations, cutout, co
 def register_regularizers(register: Register) -> None:
     register(RegularizerSpec("none", "No regularization (the baseline)", "-", Regularizer))
     register(RegularizerSpec(
-        "spectral-norm", "Spectral normalisation of every discriminator layer",
+        "spectral-norm", "Spectral normalisation of every discriminator layer (one power iteration per step; "
+        "bounds the product of per-layer norms, approximately)",
         "Miyato et al. 2018, Spectral Normalization for GANs, ICLR", SpectralNorm))
     register(RegularizerSpec(
         "gradient-penalty", "WGAN-GP: unit gradient norm on real-fake interpolates (lambda 10)",
@@ -248,22 +353,31 @@ def register_regularizers(register: Register) -> None:
         "Mescheder, Geiger & Nowozin 2018, Which Training Methods for GANs do actually Converge?, ICML",
         R1Penalty, incompatible={_BN: _PER_SAMPLE}))
     register(RegularizerSpec(
-        "dropout", "Dropout (p 0.3) after every discriminator activation",
+        "dropout", "Dropout after every discriminator activation, p 0.3 (ganbench's choice: the papers "
+        "fix no p for a GAN discriminator)",
         "Srivastava et al. 2014, Dropout, JMLR", DiscriminatorDropout))
     register(RegularizerSpec(
-        "instance-noise", "Gaussian noise on D's inputs, sigma annealed 0.1 -> 0",
+        "instance-noise", "Gaussian noise on D's inputs, sigma annealed linearly 0.1 -> 0 over the run "
+        "(sigma 0.1 and the linear schedule are ganbench's choices)",
         "Sønderby et al. 2017, Amortised MAP Inference for Image Super-resolution, ICLR", InstanceNoise))
     register(RegularizerSpec(
         "diffaugment", "Differentiable colour + translation + cutout on every D input",
         "Zhao et al. 2020, Differentiable Augmentation for Data-Efficient GAN Training, NeurIPS", DiffAugment,
         data_kinds=_IMAGES))
     register(RegularizerSpec(
-        "ema", "Score an exponential moving average of G's weights (beta 0.999)",
+        "ema", "Score an exponential moving average of G's weights (beta 0.999 with a (1+t)/(10+t) warm-up: "
+        "ganbench's choices for short runs) with standing batch-norm statistics over 16 batches (BigGAN)",
         "Yazıcı et al. 2019, The Unusual Effectiveness of Averaging in GAN Training, ICLR", GeneratorEMA))
     register(RegularizerSpec(
-        "consistency", "Balanced consistency regularization (bCR) under random translations",
+        "consistency", "Balanced consistency regularization (bCR, lambda_r = lambda_f = 10) under per-sample "
+        "random flips and translations by up to 1/8 of the side with reflection padding",
         "Zhao et al. 2021, Improved Consistency Regularization for GANs, AAAI", BalancedConsistency,
         data_kinds=_IMAGES))
     register(RegularizerSpec(
-        "lecam", "LeCam: pull D's outputs towards moving anchors of the other side (lambda 0.3)",
+        "lecam", "LeCam, one-sided as in the official code: lambda 0.3, anchor decay 0.9, start after "
+        "min(1000, T/10) G steps (official 1000; the T/10 cap for short runs is ganbench's)",
         "Tseng et al. 2021, Regularizing GANs under Limited Data, CVPR", LeCam))
+    register(RegularizerSpec(
+        "weight-clipping", "WGAN weight clipping: every D parameter clamped to [-0.01, 0.01] after each D "
+        "step (c 0.01 as in the paper; the suite's optimizer is kept, not the paper's RMSProp)",
+        "Arjovsky, Chintala & Bottou 2017, Wasserstein GAN, ICML", WeightClipping))

@@ -135,6 +135,10 @@ def train(spec: RunSpec, catalog: Catalog, data: Tensor, device: torch.device,
         return torch.randn(batch, spec.latent_dim, generator=rng).to(device)
 
     uses_features = bool(getattr(loss, "uses_features", False))
+    # A relativistic G loss compares fakes with the updated D's output on a fresh real batch (as the
+    # authors' code does). Only such a loss draws that batch, so every other loss keeps its stream.
+    needs_real_logits = bool(getattr(loss, "needs_real_logits", False))
+    draws_per_step = spec.d_steps_per_g_step + (1 if needs_real_logits else 0)
     window = max(1, math.ceil(spec.generator_steps / max(1, spec.curve_points)))
     evaluate_at = eval_steps(spec) if evaluate else set()
     result = TrainResult(generator, discriminator, generator, "completed", "", 0, 0, 0.0)
@@ -160,7 +164,7 @@ def train(spec: RunSpec, catalog: Catalog, data: Tensor, device: torch.device,
             with torch.no_grad(), autocast:
                 fake = generator(latents())
             with autocast:
-                draw = (step - 1) * spec.d_steps_per_g_step + k  # so a resumed run continues the stream
+                draw = (step - 1) * draws_per_step + k  # so a resumed run continues the stream
                 real, fake = regularizer.augment(real_batch(draw)), regularizer.augment(fake)
                 real_logits, fake_logits = discriminator(real).float(), discriminator(fake).float()
                 d_loss = loss.discriminator_loss(real_logits, fake_logits)
@@ -170,6 +174,7 @@ def train(spec: RunSpec, catalog: Catalog, data: Tensor, device: torch.device,
             opt_d.zero_grad(set_to_none=True)
             d_loss.backward()
             opt_d.step()
+            regularizer.after_discriminator_step(discriminator)
             result.images_seen += batch
         with autocast:
             fake = regularizer.augment(generator(latents()))
@@ -178,6 +183,10 @@ def train(spec: RunSpec, catalog: Catalog, data: Tensor, device: torch.device,
                     real_features = discriminator.features(real).float()
                 g_loss = loss.feature_loss(discriminator.features(fake).float(), real_features)
             else:
+                if needs_real_logits:
+                    with torch.no_grad():
+                        fresh = regularizer.augment(real_batch(step * draws_per_step - 1))
+                        real_logits = discriminator(fresh).float()
                 g_loss = loss.generator_loss(discriminator(fake).float(), real_logits.detach())
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
@@ -204,6 +213,7 @@ def train(spec: RunSpec, catalog: Catalog, data: Tensor, device: torch.device,
         if evaluate is not None and step in evaluate_at:
             state = rng_state()
             result.fid_curve_step.append(step)
+            regularizer.prepare_eval(generator, spec.latent_dim, batch, device)
             result.fid_curve.append(evaluate(regularizer.eval_generator(generator)))
             set_rng_state(state)
             generator.train()
@@ -220,8 +230,11 @@ def train(spec: RunSpec, catalog: Catalog, data: Tensor, device: torch.device,
                 "regularizer": regularizer.state_dict(), "batch_rng": rng.get_state(), "rng": rng_state(),
                 "sums": sums, "result": {key: getattr(result, key) for key in _RESUMED_FIELDS},
             })
-    result.evaluated = regularizer.eval_generator(generator)
     result.train_seconds = time.perf_counter() - start
+    state = rng_state()  # so what is scored next sees the same global stream with or without an EMA
+    regularizer.prepare_eval(generator, spec.latent_dim, batch, device)
+    set_rng_state(state)
+    result.evaluated = regularizer.eval_generator(generator)
     return result
 
 
