@@ -112,7 +112,8 @@ def register_losses(register: Register) -> None:
                       LeastSquaresLoss))
     register(LossSpec("wasserstein", "Wasserstein critic objective (needs a Lipschitz constraint: weight clipping "
                       "in the paper, or gradient penalty / spectral norm)",
-                      "Arjovsky, Chintala & Bottou 2017, Wasserstein GAN, ICML", WassersteinLoss))
+                      "Arjovsky, Chintala & Bottou 2017, Wasserstein GAN, ICML", WassersteinLoss,
+                      requires=frozenset({"lipschitz"})))
     register(LossSpec("hinge", "Hinge loss for D, -D(G(z)) for G",
                       "Lim & Ye 2017, Geometric GAN, arXiv:1705.02894", HingeLoss))
     register(LossSpec("relativistic-average", "Relativistic average standard GAN (RaSGAN)",

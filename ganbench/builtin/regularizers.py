@@ -334,6 +334,9 @@ class LeCam(Regularizer):
 
 
 _BN = "batchnorm-discriminator"
+# Each bounds D's Lipschitz constant (softly for the penalty, loosely for the norms), which the
+# Wasserstein critic requires; none makes D exactly 1-Lipschitz.
+_LIPSCHITZ = frozenset({"lipschitz"})
 _IMAGES = frozenset({"images"})  # image augmentations: translations, cutout, colour
 
 
@@ -343,11 +346,11 @@ def register_regularizers(register: Register) -> None:
     register(RegularizerSpec(
         "spectral-norm", "Spectral normalisation of every discriminator layer (one power iteration per step; "
         "bounds the product of per-layer norms, approximately)",
-        "Miyato et al. 2018, Spectral Normalization for GANs, ICLR", SpectralNorm))
+        "Miyato et al. 2018, Spectral Normalization for GANs, ICLR", SpectralNorm, provides=_LIPSCHITZ))
     register(RegularizerSpec(
         "gradient-penalty", "WGAN-GP: unit gradient norm on real-fake interpolates (lambda 10)",
         "Gulrajani et al. 2017, Improved Training of Wasserstein GANs, NeurIPS", GradientPenalty,
-        incompatible={_BN: _PER_SAMPLE}))
+        incompatible={_BN: _PER_SAMPLE}, provides=_LIPSCHITZ))
     register(RegularizerSpec(
         "r1", "R1: squared gradient norm of D on real data (gamma 10)",
         "Mescheder, Geiger & Nowozin 2018, Which Training Methods for GANs do actually Converge?, ICML",
@@ -380,4 +383,4 @@ def register_regularizers(register: Register) -> None:
     register(RegularizerSpec(
         "weight-clipping", "WGAN weight clipping: every D parameter clamped to [-0.01, 0.01] after each D "
         "step (c 0.01 as in the paper; the suite's optimizer is kept, not the paper's RMSProp)",
-        "Arjovsky, Chintala & Bottou 2017, Wasserstein GAN, ICML", WeightClipping))
+        "Arjovsky, Chintala & Bottou 2017, Wasserstein GAN, ICML", WeightClipping, provides=_LIPSCHITZ))
