@@ -134,7 +134,9 @@ def summary_table(runs: pd.DataFrame, baseline: str | None = None) -> pd.DataFra
     default the runs' ``baseline`` column) are computed among the rows of one suite and dataset by
     ``_compare``; docs/csv-schema.md defines each column.
     """
-    runs = runs.assign(mode_score=_mode_scores(runs))
+    # Runs tables written before a spec column existed ran with its default.
+    runs = runs.assign(mode_score=_mode_scores(runs),
+                       **{col: SPEC_DEFAULTS[col] for col in SPEC_COLUMNS if col not in runs and col in SPEC_DEFAULTS})
     rows, groups = [], []
     keys = ENTRY_COLUMNS + PROTOCOL_COLUMNS
     for key, group in runs.groupby(keys, sort=False, dropna=False):

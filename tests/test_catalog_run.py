@@ -49,6 +49,7 @@ def test_catalog_run_survives_broken_plugins_and_skips_incompatible(tmp_path: Pa
         write_plugin(site, f"ganbench-bad{kind}", f"ganbench_bad{kind}", source)
     suite = tmp_path / "tiny.toml"
     suite.write_text((SUITES_DIR / "smoke.toml").read_text()
+                     .replace('recipes = ["dcgan", "wgan"]', 'recipes = ["wgan"]')
                      .replace('name = "smoke"', 'name = "tiny"').replace('"dcgan"', '"bn-dcgan"')
                      .replace("generator_steps = 10", "generator_steps = 2").replace("seeds = [0, 1]", "seeds = [0]")
                      .replace("fid_samples = 128", "fid_samples = 64"))
@@ -61,14 +62,19 @@ def test_catalog_run_survives_broken_plugins_and_skips_incompatible(tmp_path: Pa
     assert len(warnings) == len(BROKEN)
     assert "Traceback" not in proc.stderr
     runs = pd.read_csv(tmp_path / "leaderboards" / "tiny-fashion-mnist-runs.csv").set_index("entry")
-    # One factor at a time around bn-dcgan over the whole built-in catalog.
-    assert len(runs) == 1 + 5 + 6 + 10
+    # One factor at a time around bn-dcgan over the whole built-in catalog, plus WGAN's recipe on bn-dcgan.
+    assert len(runs) == 1 + 5 + 6 + 10 + 1
+    assert runs.loc["wgan (bn-dcgan/wasserstein/weight-clipping)", "optimizer"] == "rmsprop"
     for reg in ("gradient-penalty", "r1"):
         row = runs.loc[f"bn-dcgan/non-saturating/{reg}"]
         assert row["status"] == "skipped"
         assert row["reason"].startswith(f"{reg} is incompatible with bn-dcgan (batchnorm-discriminator)")
-    assert (runs.drop(index=[f"bn-dcgan/non-saturating/{r}" for r in ("gradient-penalty", "r1")])["status"]
-            == "completed").all()
+    unconstrained = runs.loc["bn-dcgan/wasserstein/none"]
+    assert unconstrained["status"] == "skipped" and unconstrained["reason"].startswith(
+        "wasserstein requires a Lipschitz constraint on the discriminator, which neither bn-dcgan nor the "
+        "regularizer provides (regularizers that do: gradient-penalty, spectral-norm, weight-clipping)")
+    skipped = [f"bn-dcgan/non-saturating/{r}" for r in ("gradient-penalty", "r1")] + ["bn-dcgan/wasserstein/none"]
+    assert (runs.drop(index=skipped)["status"] == "completed").all()
     assert runs.loc["bn-dcgan/non-saturating/none", "architecture_plugin"] == "ganbench-bn==0.1.0"
     summary = pd.read_csv(tmp_path / "leaderboards" / "tiny-fashion-mnist-summary.csv").set_index("entry")
     assert summary.loc["bn-dcgan/non-saturating/r1", "n_skipped"] == 1

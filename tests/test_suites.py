@@ -22,13 +22,15 @@ def test_one_factor_at_a_time_expansion(builtin_catalog: Catalog) -> None:
     specs = expand(suite, builtin_catalog, "cpu")
     a, losses, r = (len(builtin_catalog.names(k)) for k in ("architectures", "losses", "regularizers"))
     entries = 1 + (a - 1) + (losses - 1) + (r - 1)
-    assert len(specs) == entries * len(suite.seeds) == 63
-    entries_seen = {s.entry for s in specs}
-    assert {"dcgan/minimax/none", "dcgan/non-saturating/none", "dcgan/non-saturating/spectral-norm",
-            "mlp/non-saturating/none", "stylegan-lite/non-saturating/none", "dcgan/hinge/none",
-            "dcgan/non-saturating/r1"} <= entries_seen
+    added = [s for s in specs if s.recipe in ("wgan", "wgan-gp", "sngan")]  # recipes the expansion lacked
+    assert len(specs) - len(added) == entries * len(suite.seeds) == 63 and len(added) == 9
+    assert specs[0].entry == "dcgan (dcgan/non-saturating/none)"  # the baseline first: DCGAN's recipe
+    entries_seen = {(s.architecture, s.loss, s.regularizer) for s in specs if s not in added}
+    assert {("dcgan", "minimax", "none"), ("dcgan", "non-saturating", "none"), ("mlp", "non-saturating", "none"),
+            ("dcgan", "non-saturating", "spectral-norm"), ("stylegan-lite", "non-saturating", "none"),
+            ("dcgan", "hinge", "none"), ("dcgan", "non-saturating", "r1")} <= entries_seen
     baseline = ("dcgan", "non-saturating", "none")
-    assert all(sum(a != b for a, b in zip(e.split("/"), baseline, strict=True)) <= 1 for e in entries_seen)
+    assert all(sum(a != b for a, b in zip(e, baseline, strict=True)) <= 1 for e in entries_seen)
     # Same budget and seeds for every entry.
     assert {(s.generator_steps, s.batch_size, s.fid_samples) for s in specs} == {(160, 32, 2000)}
     assert sorted(s.seed for s in specs if s.entry == "mlp/non-saturating/none") == [0, 1, 2]
@@ -61,18 +63,19 @@ def test_unknown_suite_and_baseline(builtin_catalog: Catalog, tmp_path: Path) ->
 def test_full_matrix_and_filters(builtin_catalog: Catalog) -> None:
     suite = load_suite("smoke", builtin_catalog)
     full = expand(suite, builtin_catalog, "cpu", matrix="full")
-    assert len(full) == 5 * 7 * 11 * len(suite.seeds)
-    assert len({s.entry for s in full}) == 385
+    # Every combination (the dcgan recipe marks one of them), plus smoke's wgan recipe.
+    assert len(full) == (5 * 7 * 11 + 1) * len(suite.seeds)
+    assert len({s.entry for s in full}) == 386 and "dcgan (dcgan/non-saturating/none)" in {s.entry for s in full}
     part = select(full, builtin_catalog, architectures=("mlp", "resnet"), losses=("hinge",))
     assert len(part) == 2 * 1 * 11 * len(suite.seeds)
     assert {s.architecture for s in part} == {"mlp", "resnet"} and {s.loss for s in part} == {"hinge"}
     ofat = select(expand(suite, builtin_catalog, "cpu"), builtin_catalog, regularizers=("r1", "none"))
-    assert sorted({s.entry for s in ofat}) == ["dcgan-resize/non-saturating/none", "dcgan/feature-matching/none",
+    assert sorted({s.entry for s in ofat}) == sorted(["dcgan-resize/non-saturating/none", "dcgan/feature-matching/none",
                                                "dcgan/hinge/none", "dcgan/least-squares/none", "dcgan/minimax/none",
-                                               "dcgan/non-saturating/none", "dcgan/non-saturating/r1",
+                                               "dcgan (dcgan/non-saturating/none)", "dcgan/non-saturating/r1",
                                                "dcgan/relativistic-average/none", "dcgan/wasserstein/none",
                                                "mlp/non-saturating/none", "resnet/non-saturating/none",
-                                               "stylegan-lite/non-saturating/none"]
+                                               "stylegan-lite/non-saturating/none"])
     with pytest.raises(UnknownComponent, match="unknown regularizer 'r2'"):
         select(full, builtin_catalog, regularizers=("r2",))
     with pytest.raises(SuiteError, match="unknown matrix 'half'"):

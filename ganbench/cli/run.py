@@ -14,7 +14,7 @@ import click
 
 from ganbench import plugins
 from ganbench.executors.local import default_workers, run_specs
-from ganbench.leaderboard import ENTRY_COLUMNS, format_summary, write_tables
+from ganbench.leaderboard import format_summary, write_tables
 from ganbench.metrics import registry
 from ganbench.metrics.registry import check_available
 from ganbench.progress import suite_bar
@@ -95,8 +95,9 @@ def run(run_all: bool, suite: str, suite_file: Path | None, out: Path, store: Pa
         check_available(name)  # a missing weights file fails here, not in every run
         if chosen.channels and not registry.accepts(name, chosen.channels):
             raise click.UsageError(f"feature extractor {name!r} cannot read {chosen.channels}-channel images")
-    specs = select(expand(chosen, catalog, torch_device.type, matrix, compute_dtype), catalog, architectures, losses,
-                   regularizers)
+    expanded = expand(chosen, catalog, torch_device.type, matrix, compute_dtype)
+    baseline = expanded[0].entry  # the suite's baseline comes first, marked with its recipe if it is one
+    specs = select(expanded, catalog, architectures, losses, regularizers)
     if workers is None:
         workers = default_workers() if torch_device.type == "cpu" else 1
     total = len(specs)
@@ -138,7 +139,6 @@ def run(run_all: bool, suite: str, suite_file: Path | None, out: Path, store: Pa
     finally:
         if bar is not None:
             bar.close()
-    baseline = "/".join(chosen.baseline[factor] for factor in ENTRY_COLUMNS)
     runs_path, summary_path, summary = write_tables(records, out, baseline)
     click.echo(format_summary(summary))
     click.echo(f"wrote {runs_path} and {summary_path} ({time.perf_counter() - started:.0f} s)", err=True)
