@@ -10,7 +10,6 @@ import pytest
 from ganbench.leaderboard import format_summary, runs_table, summary_table
 
 
-
 def record(entry: str, seed: int, status: str, fid: float | None) -> dict[str, Any]:
     arch, loss, reg = entry.split("/")
     spec = {"suite": "s", "dataset": "fashion-mnist", "architecture": arch, "loss": loss, "regularizer": reg,
