@@ -1,5 +1,7 @@
 """FID, KID, precision/recall (torch-fidelity) and density/coverage on one set of features.
 
+KID is torch-fidelity's, on its subsets, with the kernels computed once (``metrics/kid.py``).
+
 Features come from a torch-fidelity feature extractor, computed in memory (no PNG round trip). The
 reference split's features are cached on disk under a key made of the dataset content hash, split,
 sample count, extractor name and version, so each worker process (and each later suite) reuses them.
@@ -17,11 +19,11 @@ import torch
 from torch import Tensor
 from torch.utils.data import Dataset
 from torch_fidelity.metric_fid import fid_features_to_statistics, fid_statistics_to_metric
-from torch_fidelity.metric_kid import kid_features_to_metric
 from torch_fidelity.metric_prc import prc_features_to_metric
 from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
 from torch_fidelity.utils import create_feature_extractor, get_featuresdict_from_dataset
 
+from ganbench.metrics import kid as kernel_distance
 from ganbench.metrics.registry import batch_size, ensure_registered, extractor_version
 from ganbench.store import atomic_write_bytes
 
@@ -100,9 +102,7 @@ def fidelity_from_features(fake: Tensor, real: Tensor, kid: bool = True, prc: bo
     scores = {"fid": float(fid_statistics_to_metric(stats[0], stats[1], verbose=False)["frechet_inception_distance"])}
     if kid:
         size = min(KID_SUBSET_SIZE, len(fake), len(real))
-        out = kid_features_to_metric(fake, real, kid_subsets=KID_SUBSETS, kid_subset_size=size, verbose=False)
-        scores["kid"] = float(out["kernel_inception_distance_mean"])
-        scores["kid_std"] = float(out["kernel_inception_distance_std"])
+        scores["kid"], scores["kid_std"] = kernel_distance.kid(fake, real, KID_SUBSETS, size)
     if prc:
         out = prc_features_to_metric(fake, real, prc_neighborhood=PRC_NEIGHBOURHOOD, save_cpu_ram=True,
                                      verbose=False)
