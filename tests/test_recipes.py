@@ -19,8 +19,8 @@ from ganbench.suites import SuiteError, expand, load_suite, load_suite_file
 from ganbench.training.optimizers import build_optimizers
 from ganbench.training.trainer import build_networks
 from tests.conftest import write_plugin
+from tests.test_suites import SMOKE_RECIPES
 
-SMOKE_RECIPES = 'recipes = ["dcgan", "wgan"]'
 PAPERS = {"dcgan": "Radford", "lsgan": "Mao", "wgan": "Arjovsky", "wgan-gp": "Gulrajani", "sngan": "Miyato",
           "rasgan": "Jolicoeur-Martineau"}
 
@@ -101,19 +101,6 @@ def test_wasserstein_requires_a_lipschitz_constraint(builtin_catalog: Catalog) -
     for constraint in ("gradient-penalty", "spectral-norm", "weight-clipping"):
         assert reason(constraint) is None
         assert "lipschitz" in builtin_catalog.spec("regularizers", constraint).provides
-
-
-@pytest.mark.parametrize("edit, message", [
-    ((SMOKE_RECIPES, 'recipes = ["wgan", "wgan"]'), "recipes must be a list of distinct"),
-    ((SMOKE_RECIPES, 'recipes = "wgan"'), "recipes must be a list of distinct"),
-    (("[optimizer]", '[optimizer]\nname = "sgd"'), "optimizer.name must be one of adam, rmsprop, got 'sgd'"),
-])
-def test_bad_recipe_lists_name_the_file(tmp_path: Path, edit: tuple[str, str], message: str) -> None:
-    path = tmp_path / "mine.toml"
-    path.write_text((SUITES_DIR / "smoke.toml").read_text().replace(*edit))
-    with pytest.raises(SuiteError, match=message) as info:
-        load_suite_file(path)
-    assert str(path) in str(info.value)
 
 
 def test_unknown_recipe_names_the_file_and_the_known_ones(builtin_catalog: Catalog, tmp_path: Path) -> None:

@@ -8,6 +8,8 @@ from ganbench.builtin.suites import SUITES_DIR
 from ganbench.plugins import Catalog, UnknownComponent
 from ganbench.suites import SuiteError, expand, load_suite, load_suite_file, select
 
+SMOKE_RECIPES = 'recipes = ["dcgan", "wgan"]'
+
 
 def test_builtin_suites_load(builtin_catalog: Catalog) -> None:
     assert {"quick", "smoke", "standard"} <= set(builtin_catalog.names("suites"))
@@ -42,6 +44,9 @@ def test_one_factor_at_a_time_expansion(builtin_catalog: Catalog) -> None:
     (("batch_size = 16", 'batch_size = "big"'), "budget.batch_size must be int"),
     (("[evaluation]", "[evaluatio]"), r"missing \[evaluation\] table"),
     (("name = ", "name = = "), "invalid TOML"),
+    ((SMOKE_RECIPES, 'recipes = ["wgan", "wgan"]'), "recipes must be a list of distinct"),
+    ((SMOKE_RECIPES, 'recipes = "wgan"'), "recipes must be a list of distinct"),
+    (("[optimizer]", '[optimizer]\nname = "sgd"'), "optimizer.name must be one of adam, rmsprop, got 'sgd'"),
 ])
 def test_bad_suite_files_name_the_file(tmp_path: Path, edit: tuple[str, str], message: str) -> None:
     path = tmp_path / "mine.toml"
