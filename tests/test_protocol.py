@@ -195,14 +195,16 @@ def test_bf16_autocast_trains_and_is_its_own_protocol(builtin_catalog: Catalog, 
     assert run_id(tiny_spec(), {}) != run_id(tiny_spec(compute_dtype="bf16"), {})
 
 
-def test_mode_samples_changes_run_ids_only_when_set() -> None:
-    """Added after records existed: an unset mode_samples hashes as before, and old specs still load."""
+def test_fields_added_later_change_run_ids_only_when_set() -> None:
+    """mode_samples, optimizer and recipe came after records existed: at their defaults a spec hashes
+    as it did before them, and old specs still load."""
     spec = tiny_spec()
-    old = {key: value for key, value in spec.as_dict().items() if key != "mode_samples"}
+    old = {key: value for key, value in spec.as_dict().items() if key not in ("mode_samples", "optimizer", "recipe")}
     legacy = hashlib.sha256(json.dumps({"spec": old, "context": {}}, sort_keys=True).encode()).hexdigest()[:16]
     assert run_id(spec, {}) == legacy
     assert RunSpec.from_dict(old) == spec
-    assert run_id(tiny_spec(mode_samples=26000), {}) != legacy
+    for changed in ({"mode_samples": 26000}, {"optimizer": "rmsprop"}, {"recipe": "wgan"}):
+        assert run_id(tiny_spec(**changed), {}) != legacy
 
 
 def test_progress_bars_on_a_terminal_and_plain_lines_otherwise(tmp_path: Path) -> None:
