@@ -4,11 +4,14 @@ As in the paper: a linear projection of z reshaped to a small feature map, strid
 convolutions that double the side, batch norm and ReLU in G, LeakyReLU 0.2 in D, tanh output, and
 weights initialised N(0, 0.02) (batch-norm scales N(1, 0.02), biases 0).
 
+G's last upsampling layer outputs the image, as in the paper and its code: G halves its channels at
+each doubling and has no full-resolution hidden layer (ganbench 0.2 added one, a 3x3 conv after a
+32-channel 28x28 map, which was not the paper's network and cost half of every training step).
+
 ganbench's own choices: the discriminator omits batch norm (as the "standard CNN" of Miyato et al.
 2018 does) so that per-sample gradient penalties (WGAN-GP, R1) are well defined on the baseline; D
-ends in a linear logit (no sigmoid: the loss applies it) and G in a 3x3 conv at full resolution;
-widths are ``default_width`` (32 channels up to 32 px, where Radford et al. use 128 at 64 px);
-28 px starts from 7x7.
+ends in a linear logit (no sigmoid: the loss applies it); widths are ``default_width`` (32
+channels up to 32 px, where Radford et al. use 128 at 64 px); 28 px starts from 7x7.
 """
 
 from __future__ import annotations
@@ -58,8 +61,9 @@ def _up_resize(c_in: int, c_out: int) -> nn.Module:
 
 
 class DcganGenerator(nn.Module):
-    """Linear projection to (width*2^(k-1), s, s), then k x [upsample x2, BN, ReLU], conv to tanh.
-    Weights initialised as Radford et al. (``init_radford``)."""
+    """Linear projection to (width*2^(k-1), s, s), BN, ReLU; then k-1 x [upsample x2 halving the
+    channels, BN, ReLU]; then a last upsampling straight to the image channels and tanh (Radford et
+    al.'s G: no batch norm on the output layer). Weights initialised as Radford et al."""
 
     def __init__(self, image_shape: ImageShape, latent_dim: int, width: int = 64, resize: bool = False):
         super().__init__()
@@ -71,11 +75,10 @@ class DcganGenerator(nn.Module):
         up = _up_resize if resize else _up_transposed
         layers: list[nn.Module] = []
         c = top
-        for _ in range(n_up):
-            out = max(c // 2, width)
-            layers += [up(c, out), nn.BatchNorm2d(out), nn.ReLU()]
-            c = out
-        layers += [nn.Conv2d(c, channels, 3, 1, 1), nn.Tanh()]
+        for _ in range(n_up - 1):
+            layers += [up(c, c // 2), nn.BatchNorm2d(c // 2), nn.ReLU()]
+            c //= 2
+        layers += [up(c, channels), nn.Tanh()]
         self.body = nn.Sequential(*layers)
         self.apply(init_radford)
 
@@ -123,8 +126,8 @@ def build_resize(image_shape: ImageShape, latent_dim: int) -> tuple[nn.Module, n
 def register_architectures(register: Register) -> None:
     register(ArchitectureSpec(
         name="dcgan",
-        summary="Radford et al.'s DCGAN (transposed convs, BN and ReLU in G, N(0, 0.02) init) with a "
-                "batch-norm-free strided-conv D and narrower widths",
+        summary="Radford et al.'s DCGAN (transposed convs up to the image, BN and ReLU in G, N(0, 0.02) "
+                "init) with a batch-norm-free strided-conv D and narrower widths",
         reference="Radford, Metz & Chintala 2016, Unsupervised Representation Learning with DCGANs, ICLR",
         build=build, resolutions=(28, 32, 64),
     ))
