@@ -18,7 +18,7 @@ import torch_fidelity
 import ganbench
 from ganbench import plugins
 from ganbench.metrics import registry
-from ganbench.metrics.fidelity import fidelity, reference_features
+from ganbench.metrics.fidelity import extract, fidelity, fidelity_from_features, reference_features
 from ganbench.metrics.score import METRICS_VERSION, picture, score
 from ganbench.plugins import Catalog
 from ganbench.progress import run_bar
@@ -184,34 +184,48 @@ def execute(spec: RunSpec, data_root: str | None, store_root: str, checkpoint_ev
         with run_bar(bars, spec.generator_steps, f"{spec.entry} seed {spec.seed}") as on_step:
             # Point data has no FID, so no cheap-FID curve either.
             evaluate = curve_fid if data.kind == "images" else None
+            # The last curve point comes from the final sample's features below (its first
+            # curve_fid_samples are the same latents through the same weights), not a second sampling.
             result = train(spec, catalog(), data.train, device, evaluate=evaluate, checkpoint=checkpoint,
-                           stream=train_stream(spec, data_root),
+                           stream=train_stream(spec, data_root), evaluate_last=False,
                            checkpoint_every=checkpoint_every or auto_checkpoint_every(spec), on_step=on_step)
         record.update(status=result.status, reason=result.reason, steps_done=result.steps_done,
                       images_seen=result.images_seen, train_seconds=round(result.train_seconds, 3),
                       discriminator_steps=result.images_seen // spec.batch_size, resumed_from=result.resumed_from,
                       images_per_second=round(result.images_seen / max(result.train_seconds, 1e-9), 1))
+        record["curves"] = {"step": result.curve_step, "d_loss": result.curve_d_loss,
+                            "g_loss": result.curve_g_loss}
+        record["final_d_loss"] = result.curve_d_loss[-1] if result.curve_d_loss else None
+        record["final_g_loss"] = result.curve_g_loss[-1] if result.curve_g_loss else None
+        curve_seconds = result.curve_seconds
+        if result.status == "completed":
+            eval_start = time.perf_counter()
+            fake = sample(result.evaluated, spec.fid_samples, spec.latent_dim, spec.seed, device)
+            real = data.reference[: spec.fid_samples]
+            dataset = catalog().spec("datasets", spec.dataset)
+            fake_features = extract(fake, extractor, cuda) if data.kind == "images" else None
+            record["metrics"], record["metric_protocol"] = score(
+                fake, real, dataset, extractor, spec.channels, data.sha256, cache_dir, cuda=cuda,
+                mode_fake=mode_samples(spec, result.evaluated, device), fake_features=fake_features)
+            record["reference_samples"] = int(real.shape[0])
+            atomic_write_bytes(store.grid_path(rid), picture(fake, real, dataset))
+            record["eval_seconds"] = round(time.perf_counter() - eval_start, 3)
+            if fake_features is not None and evaluate is not None and spec.eval_points > 0:
+                curve_start = time.perf_counter()
+                real_f = reference_features(real_curve, extractor, data.sha256, cache_dir, cuda)
+                result.fid_curve_step.append(result.steps_done)
+                enough = fake_features.shape[0] >= spec.curve_fid_samples
+                result.fid_curve.append(fidelity_from_features(
+                    fake_features[: spec.curve_fid_samples], real_f, kid=False, prc=False)["fid"]
+                    if enough else curve_fid(result.evaluated))
+                curve_seconds += time.perf_counter() - curve_start
+        record["curve_seconds"] = round(curve_seconds, 3)
         record["fid_curve"] = {"step": result.fid_curve_step, "fid": result.fid_curve}
         if result.fid_curve:
             best = min(range(len(result.fid_curve)), key=result.fid_curve.__getitem__)
             # Best-so-far is reported beside the final weights' score, never instead of it.
             record.update(curve_fid_final=result.fid_curve[-1], curve_fid_best=result.fid_curve[best],
                           curve_fid_best_step=result.fid_curve_step[best])
-        record["curves"] = {"step": result.curve_step, "d_loss": result.curve_d_loss,
-                            "g_loss": result.curve_g_loss}
-        record["final_d_loss"] = result.curve_d_loss[-1] if result.curve_d_loss else None
-        record["final_g_loss"] = result.curve_g_loss[-1] if result.curve_g_loss else None
-        if result.status == "completed":
-            eval_start = time.perf_counter()
-            fake = sample(result.evaluated, spec.fid_samples, spec.latent_dim, spec.seed, device)
-            real = data.reference[: spec.fid_samples]
-            dataset = catalog().spec("datasets", spec.dataset)
-            record["metrics"], record["metric_protocol"] = score(
-                fake, real, dataset, extractor, spec.channels, data.sha256, cache_dir, cuda=cuda,
-                mode_fake=mode_samples(spec, result.evaluated, device))
-            record["reference_samples"] = int(real.shape[0])
-            record["eval_seconds"] = round(time.perf_counter() - eval_start, 3)
-            atomic_write_bytes(store.grid_path(rid), picture(fake, real, dataset))
     except Exception as exc:  # a crash in any (plugin) component must not take the suite down
         record.update(status="failed", reason=f"{type(exc).__name__}: {exc}",
                       traceback=traceback.format_exc(limit=8))

@@ -32,7 +32,7 @@ STABILITY_COLUMNS = ["final_best_ratio", "fid_tail_slope", "fid_volatility", "lo
 # How the metrics were computed (from each record's metric_protocol).
 METRIC_PROTOCOL_COLUMNS = ["metrics_version", "reference_split", "kid_subset_size", "prc_neighbourhood",
                            "dc_neighbourhood"]
-TIMING_COLUMNS = ["wall_seconds", "train_seconds", "eval_seconds", "images_per_second"]
+TIMING_COLUMNS = ["wall_seconds", "train_seconds", "curve_seconds", "eval_seconds", "images_per_second"]
 # Columns that must agree for runs to be aggregated into one summary row.
 PROTOCOL_COLUMNS = ["suite", "dataset", "dataset_source", "dataset_sha256", "generator_steps", "batch_size",
                     "d_steps_per_g_step", "resolution", "channels", "latent_dim", "lr_generator",

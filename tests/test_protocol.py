@@ -26,14 +26,15 @@ from ganbench import RegularizerSpec, plugins
 from ganbench.builtin.suites import SUITES_DIR
 from ganbench.execute import execute
 from ganbench.leaderboard import TIMING_COLUMNS
+from ganbench.metrics.fidelity import fidelity
 from ganbench.plugins import Catalog
 from ganbench.runspec import RunSpec, run_id
 from ganbench.specs import Regularizer
-from ganbench.training.trainer import eval_steps, train
+from ganbench.training.trainer import eval_steps, sample, train
 from tests.conftest import write_plugin
 from tests.test_trainer import CPU, tiny_spec, weights
 
-TIMING_KEYS = {"wall_seconds", "train_seconds", "eval_seconds", "images_per_second"}
+TIMING_KEYS = {"wall_seconds", "train_seconds", "curve_seconds", "eval_seconds", "images_per_second"}
 
 
 def strip_timing(record: dict[str, object]) -> dict[str, object]:
@@ -49,6 +50,21 @@ def test_same_spec_gives_the_same_record(tmp_path: Path) -> None:
     on_disk = json.loads((tmp_path / "a" / f"{first['run_id']}.json").read_text())
     assert strip_timing(on_disk) == strip_timing(json.loads(json.dumps(first)))
     assert not list((tmp_path / "a").glob("*.ckpt"))  # removed once the record is written
+
+
+def test_last_curve_point_is_the_final_sample_scored_on_fewer_images(tmp_path: Path, builtin_catalog: Catalog,
+                                                                    real_train: torch.Tensor,
+                                                                    real_reference: torch.Tensor) -> None:
+    # execute() takes the last curve FID from the final sample's first curve_fid_samples features
+    # instead of sampling again: it must equal what sampling again would give, bit for bit.
+    spec = tiny_spec(generator_steps=6, eval_points=2, curve_fid_samples=64, fid_samples=128)
+    record = execute(spec, None, str(tmp_path))
+    assert record["fid_curve"]["step"] == [3, 6] and record["curve_fid_final"] == record["fid_curve"]["fid"][-1]
+    assert record["curve_seconds"] > 0 and record["eval_seconds"] > 0
+    result = train(spec, builtin_catalog, real_train, CPU)
+    fake = sample(result.evaluated, 64, spec.latent_dim, spec.seed, CPU)
+    again = fidelity(fake, real_reference[:64], record["feature_extractor"], kid=False, prc=False)["fid"]
+    assert record["fid_curve"]["fid"][-1] == again
 
 
 def test_eval_curve_does_not_disturb_training(builtin_catalog: Catalog, real_train: torch.Tensor) -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 import torch
@@ -11,6 +11,7 @@ from ganbench import LossSpec, plugins
 from ganbench.builtin.losses import NonSaturatingLoss, RelativisticAverageLoss
 from ganbench.plugins import Catalog
 from ganbench.runspec import RunSpec
+from ganbench.training import trainer
 from ganbench.training.trainer import sample, to_model_input, train
 
 CPU = torch.device("cpu")
@@ -68,10 +69,22 @@ def test_non_finite_loss_stops_the_run_as_diverged(builtin_catalog: Catalog, rea
     info = plugins.PluginInfo("nan", "test", "0")
     catalog.components["losses"]["nan-at-3"] = plugins.Registered(
         LossSpec("nan-at-3", "s", "r", NanAtStep3), info)
-    result = train(tiny_spec(loss="nan-at-3"), catalog, real_train, CPU)
+    reads: list[int] = []
+    read_losses = trainer._read_losses
+
+    def counted(unread: list[torch.Tensor], step: int, *args: Any) -> str | None:
+        reads.append(step)
+        return read_losses(unread, step, *args)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(trainer, "_read_losses", counted)
+        result = train(tiny_spec(loss="nan-at-3"), catalog, real_train, CPU)
+        fine = train(tiny_spec(), builtin_catalog, real_train, CPU)
     assert result.status == "diverged"
-    assert result.steps_done == 3
+    assert result.steps_done == 3 and result.images_seen == 3 * 2 * 16  # not the steps run after it
     assert result.reason == "non-finite generator loss at generator step 3"
+    # Losses are read once per curve window (2 steps here), never per step: no host sync in the loop.
+    assert reads == [2, 4, 2, 4, 6, 8] and fine.status == "completed"
 
 
 def test_generator_outputs_lie_in_unit_range(builtin_catalog: Catalog) -> None:

@@ -17,6 +17,7 @@ import torch
 
 from ganbench import progress
 from ganbench.execute import context, execute
+from ganbench.executors.cost import longest_first
 from ganbench.runspec import RunSpec, run_id
 from ganbench.store import RunStore
 
@@ -59,6 +60,10 @@ def run_specs(specs: list[RunSpec], data_root: str | None, store_root: Path, wor
         if on_record:
             on_record(record, False)
 
+    if workers > 1:  # longest first, so that the workers finish together (see executors/cost.py)
+        order = longest_first(list(pending.values()), data_root)
+        by_spec = {id(spec): rid for rid, spec in pending.items()}
+        pending = {by_spec[id(spec)]: spec for spec in order}
     if workers <= 1 or len(pending) <= 1:
         for rid, spec in pending.items():
             finish(rid, execute(spec, data_root, str(store_root), checkpoint_every, bars))

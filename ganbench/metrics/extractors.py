@@ -58,6 +58,7 @@ class StackedFashionCnnExtractor(CnnExtractor):
             raise ValueError(f"{STACKED_NAME} expects (N, 3, H, W) images, got {tuple(x.shape)}")
         n, _, h, w = x.shape
         channels = preprocess(x.to(torch.uint8).reshape(n * 3, 1, h, w))  # image i, channel c -> row 3i+c
+        channels = channels.contiguous(memory_format=torch.channels_last)
         feats = self.net.features(channels)
         out: dict[str, Tensor] = {"penultimate": feats.reshape(n, 3 * feats.shape[1])}
         if "logits" in self.features_list:

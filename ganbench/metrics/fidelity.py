@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from torch.utils.data import Dataset
 from torch_fidelity.metric_fid import fid_features_to_statistics, fid_statistics_to_metric
 from torch_fidelity.metric_prc import prc_features_to_metric
 from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
-from torch_fidelity.utils import create_feature_extractor, get_featuresdict_from_dataset
+from torch_fidelity.utils import create_feature_extractor
 
 from ganbench.metrics import kid as kernel_distance
 from ganbench.metrics.registry import batch_size, ensure_registered, extractor_version
@@ -47,15 +48,27 @@ class TensorImages(Dataset[Tensor]):
         return self.images[index]
 
 
-def extract(images: Tensor, feature_extractor: str, cuda: bool = False) -> Tensor:
-    """float32 features (N, D) of uint8 images in the extractor's FID layer."""
+@cache
+def _network(feature_extractor: str, cuda: bool) -> torch.nn.Module:
+    """torch-fidelity's extractor in its FID layer, built once per process (not once per scoring)."""
     ensure_registered(feature_extractor)
     layer = FEATURE_EXTRACTORS_REGISTRY[feature_extractor].get_default_feature_layer_for_metric("fid")
-    net = create_feature_extractor(feature_extractor, [layer], cuda=cuda, verbose=False)
-    # save_cpu_ram: no DataLoader worker processes, since ganbench already runs one job per core.
-    out = get_featuresdict_from_dataset(TensorImages(images), net, batch_size=batch_size(feature_extractor), cuda=cuda,
-                                        save_cpu_ram=True, verbose=False)
-    return out[layer].float().cpu()
+    net: torch.nn.Module = create_feature_extractor(feature_extractor, [layer], cuda=cuda, verbose=False)
+    return net
+
+
+@torch.inference_mode()
+def extract(images: Tensor, feature_extractor: str, cuda: bool = False) -> Tensor:
+    """float32 features (N, D) of uint8 images in the extractor's FID layer.
+
+    Batches go straight from the tensor to the network: torch-fidelity's DataLoader would index and
+    collate every image one at a time, which cost as much as the network on a CPU."""
+    if images.dtype != torch.uint8:
+        raise TypeError("images must be uint8")
+    net = _network(feature_extractor, cuda)
+    device = torch.device("cuda" if cuda else "cpu")
+    chunks = [net(batch.to(device))[0].float().cpu() for batch in images.split(batch_size(feature_extractor))]
+    return torch.cat(chunks) if chunks else torch.empty(0)
 
 
 def cache_key(dataset_sha256: str, split: str, count: int, feature_extractor: str) -> str:
