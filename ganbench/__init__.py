@@ -16,7 +16,7 @@ from ganbench.specs import (
     SuiteSpec,
 )
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 __all__ = [
     "ArchitectureSpec",
