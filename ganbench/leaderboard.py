@@ -21,11 +21,11 @@ from ganbench.metrics.stability import run_stability
 from ganbench.runspec import RunSpec
 from ganbench.store import atomic_write_text
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4  # 4: compile and curve_seconds columns
 SPEC_COLUMNS = ["architecture", "loss", "regularizer", "recipe", "optimizer", "seed", "generator_steps", "batch_size",
                 "d_steps_per_g_step", "resolution", "channels", "latent_dim", "lr_generator",
                 "lr_discriminator", "beta1", "beta2", "fid_samples", "mode_samples", "device", "compute_dtype",
-                "budget_seconds", "eval_points", "curve_fid_samples"]
+                "compile", "budget_seconds", "eval_points", "curve_fid_samples"]
 METRIC_COLUMNS = ["fid", "kid", "kid_std", "precision", "recall", "density", "coverage", "blur_score", "noise_score",
                   "log_spectral_distance", "laplacian_ratio", "modes_covered", "mode_kl", "high_quality"]
 STABILITY_COLUMNS = ["final_best_ratio", "fid_tail_slope", "fid_volatility", "loss_oscillation"]
@@ -37,8 +37,9 @@ TIMING_COLUMNS = ["wall_seconds", "train_seconds", "curve_seconds", "eval_second
 PROTOCOL_COLUMNS = ["suite", "dataset", "dataset_source", "dataset_sha256", "generator_steps", "batch_size",
                     "d_steps_per_g_step", "resolution", "channels", "latent_dim", "lr_generator",
                     "lr_discriminator", "beta1", "beta2", "fid_samples", "mode_samples", "feature_extractor", "device",
-                    "compute_dtype", "budget_seconds", "eval_points", "curve_fid_samples", "ganbench_version",
-                    "metrics_version", "reference_split", "kid_subset_size", "prc_neighbourhood", "dc_neighbourhood"]
+                    "compute_dtype", "compile", "budget_seconds", "eval_points", "curve_fid_samples",
+                    "ganbench_version", "metrics_version", "reference_split", "kid_subset_size", "prc_neighbourhood",
+                    "dc_neighbourhood"]
 ENTRY_COLUMNS = ["architecture", "loss", "regularizer", "recipe", "optimizer"]
 # Records written before a RunSpec field existed ran with its default.
 SPEC_DEFAULTS = {f.name: f.default for f in fields(RunSpec) if f.default is not MISSING}

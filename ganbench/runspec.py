@@ -37,6 +37,7 @@ class RunSpec:
     mode_samples: int = 0  # samples on which modes are counted; 0 = the fid_samples
     optimizer: str = "adam"  # for G and D alike; see ganbench.training.optimizers
     recipe: str = ""  # the method of the literature this run is (a registered recipe), if any
+    compile: bool = False  # torch.compile G and D (changes float rounding, so it is part of the id)
 
     @property
     def entry(self) -> str:
@@ -55,7 +56,7 @@ class RunSpec:
 
 # Fields added after records existed, with the value that reproduces the old behaviour: hashed only
 # when set otherwise, so adding them left every existing run id unchanged.
-_HASHED_WHEN_SET = {"mode_samples": 0, "optimizer": "adam", "recipe": ""}
+_HASHED_WHEN_SET: dict[str, object] = {"mode_samples": 0, "optimizer": "adam", "recipe": "", "compile": False}
 
 
 def run_id(spec: RunSpec, context: dict[str, str]) -> str:

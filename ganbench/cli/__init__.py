@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from ganbench import __version__
+from ganbench.cli.bench import bench
 from ganbench.cli.extractor import extractor
 from ganbench.cli.plugins import list_components, plugins_command
 from ganbench.cli.run import run
@@ -31,3 +32,4 @@ main.add_command(run)
 main.add_command(plugins_command)
 main.add_command(list_components)
 main.add_command(extractor)
+main.add_command(bench)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import torch
 
 from ganbench import plugins
 from ganbench.executors.local import default_workers, run_specs
@@ -46,6 +47,9 @@ def _parse_seeds(text: str) -> tuple[int, ...]:
 @click.option("--device", default="auto", show_default=True, type=click.Choice(["auto", "cpu", "cuda"]))
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Concurrent single-thread runs on CPU [default: one per core].")
+@click.option("--runs-per-gpu", type=click.IntRange(min=1), default=1, show_default=True,
+              help="On CUDA: runs trained at once on each GPU, in separate processes, for small models that "
+                   "leave a GPU idle (measure with `ganbench bench --concurrent N`).")
 @click.option("--matrix", type=click.Choice(MATRICES), default="ofat", show_default=True,
               help="One factor at a time around the baseline, or every combination.")
 @click.option("--arch", "architectures", multiple=True, help="Only these architectures (repeatable).")
@@ -55,6 +59,8 @@ def _parse_seeds(text: str) -> tuple[int, ...]:
 @click.option("--seeds", help="Comma-separated seeds instead of the suite's, e.g. 0,1,2.")
 @click.option("--precision", "compute_dtype", type=click.Choice(["fp32", "bf16"]), default="fp32", show_default=True,
               help="bf16 autocasts forward passes (losses stay fp32); part of the protocol.")
+@click.option("--compile", "compiled", is_flag=True,
+              help="torch.compile G and D (off by default until measured on your hardware; part of the run id).")
 @click.option("--budget-seconds", type=click.FloatRange(min=0), default=None,
               help="Wall-clock cap on each run's training, for equal-compute comparisons (not reproducible).")
 @click.option("--checkpoint-every", type=click.IntRange(min=0), default=0,
@@ -64,10 +70,10 @@ def _parse_seeds(text: str) -> tuple[int, ...]:
 @click.option("--force", is_flag=True, help="Re-run runs already in the store.")
 @click.option("--no-plugins", is_flag=True, help="Built-in components only.")
 def run(run_all: bool, suite: str, suite_file: Path | None, out: Path, store: Path, data_root: Path | None,
-        device: str, workers: int | None, matrix: str, architectures: tuple[str, ...], losses: tuple[str, ...],
-        regularizers: tuple[str, ...], dataset: str | None, seeds: str | None, compute_dtype: str,
-        budget_seconds: float | None, checkpoint_every: int, feature_extractor: str | None, force: bool,
-        no_plugins: bool) -> None:
+        device: str, workers: int | None, runs_per_gpu: int, matrix: str, architectures: tuple[str, ...],
+        losses: tuple[str, ...], regularizers: tuple[str, ...], dataset: str | None, seeds: str | None,
+        compute_dtype: str, compiled: bool, budget_seconds: float | None, checkpoint_every: int,
+        feature_extractor: str | None, force: bool, no_plugins: bool) -> None:
     """Train and score every entry of a suite on its fixed seeds."""
     if not (run_all or architectures or losses or regularizers):
         raise click.UsageError("say what to run: --all runs every entry of the suite; --arch/--loss/--reg "
@@ -96,10 +102,12 @@ def run(run_all: bool, suite: str, suite_file: Path | None, out: Path, store: Pa
         if chosen.channels and not registry.accepts(name, chosen.channels):
             raise click.UsageError(f"feature extractor {name!r} cannot read {chosen.channels}-channel images")
     expanded = expand(chosen, catalog, torch_device.type, matrix, compute_dtype)
+    if compiled:
+        expanded = [dataclasses.replace(spec, compile=True) for spec in expanded]
     baseline = expanded[0].entry  # the suite's baseline comes first, marked with its recipe if it is one
     specs = select(expanded, catalog, architectures, losses, regularizers)
     if workers is None:
-        workers = default_workers() if torch_device.type == "cpu" else 1
+        workers = default_workers() if torch_device.type == "cpu" else runs_per_gpu * torch.cuda.device_count()
     total = len(specs)
     if total == 0:
         raise click.UsageError("the filters leave no run: with --matrix ofat, vary one factor at a time "

@@ -28,9 +28,14 @@ def default_workers() -> int:
     return max(1, min(len(os.sched_getaffinity(0)), 8))
 
 
-def _init_worker(counter: Any) -> None:
+def _init_worker(counter: Any, gpus: Any) -> None:
     torch.set_num_threads(1)
     progress.claim_position(counter)
+    if torch.cuda.is_available():  # workers take the GPUs in turn: worker i trains on GPU i mod count
+        with gpus.get_lock():
+            index = gpus.value
+            gpus.value += 1
+        torch.cuda.set_device(index % torch.cuda.device_count())
 
 
 def run_specs(specs: list[RunSpec], data_root: str | None, store_root: Path, workers: int,
@@ -69,9 +74,9 @@ def run_specs(specs: list[RunSpec], data_root: str | None, store_root: Path, wor
             finish(rid, execute(spec, data_root, str(store_root), checkpoint_every, bars))
     else:
         ctx = multiprocessing.get_context("spawn")
-        counter = ctx.Value("i", 0)
+        counter, gpus = ctx.Value("i", 0), ctx.Value("i", 0)
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                                 initargs=(counter,)) as pool:
+                                 initargs=(counter, gpus)) as pool:
             futures: dict[Future[dict[str, Any]], tuple[str, RunSpec]] = {
                 pool.submit(execute, spec, data_root, str(store_root), checkpoint_every, bars): (rid, spec)
                 for rid, spec in pending.items()

@@ -25,6 +25,7 @@ from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
 from torch_fidelity.utils import create_feature_extractor
 
 from ganbench.metrics import kid as kernel_distance
+from ganbench.metrics import memo
 from ganbench.metrics.registry import batch_size, ensure_registered, extractor_version
 from ganbench.store import atomic_write_bytes
 
@@ -103,7 +104,8 @@ def density_coverage(fake: Tensor, real: Tensor, k: int = DC_NEIGHBOURHOOD) -> d
     coverage = 1/N sum_i 1[min_j |Y_j - X_i| < r_i] (in [0, 1]).
     The balls are open (strict <), as in the authors' ``prdc`` package: a fake on a boundary is outside."""
     real, fake = real.double(), fake.double()
-    radii = torch.cdist(real, real).kthvalue(k + 1, dim=1).values  # k + 1: each point is its own nearest
+    # k + 1: each point is its own nearest. The radii depend on the reference alone: once per worker.
+    radii = memo.reference_value("dc-radii", real, lambda: torch.cdist(real, real).kthvalue(k + 1, dim=1).values, k)
     inside = torch.cdist(fake, real) < radii.unsqueeze(0)  # (M, N)
     return {"density": float(inside.sum() / (k * fake.shape[0])),
             "coverage": float(inside.any(0).double().mean())}

@@ -19,6 +19,8 @@ import numpy as np
 from torch import Tensor
 from torch_fidelity.defaults import DEFAULTS
 
+from ganbench.metrics import memo
+
 SEED = int(DEFAULTS["rng_seed"])
 DEGREE = int(DEFAULTS["kid_kernel_poly_degree"])
 COEF0 = float(DEFAULTS["kid_kernel_poly_coef0"])
@@ -39,15 +41,23 @@ def _indicators(rng: np.random.RandomState, sizes: tuple[int, int], subsets: int
     return w
 
 
+def _within(k: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Σ_{i≠j} k(x_i, x_j) over each subset (one row of ``w`` per subset)."""
+    return np.einsum("si,si->s", w @ k, w) - w @ np.diagonal(k)
+
+
 def kid(fake: Tensor, real: Tensor, subsets: int, subset_size: int) -> tuple[float, float]:
-    """Mean and standard deviation of the unbiased MMD² over ``subsets`` random subsets."""
+    """Mean and standard deviation of the unbiased MMD² over ``subsets`` random subsets.
+
+    The subsets and the real-real sums depend only on the sizes and the real features: a worker
+    computes them once per reference (``memo``), which is a third of the kernel work."""
     x, y = fake.cpu().double().numpy(), real.cpu().double().numpy()
-    wx, wy = _indicators(np.random.RandomState(SEED), (len(x), len(y)), subsets, subset_size)
-
-    def within(k: np.ndarray, w: np.ndarray) -> np.ndarray:  # Σ_{i≠j} over each subset
-        return np.einsum("si,si->s", w @ k, w) - w @ np.diagonal(k)
-
+    sizes = (len(x), len(y))
+    wx, wy = memo.reference_value(
+        "kid-subsets", real[:0], lambda: _indicators(np.random.RandomState(SEED), sizes, subsets, subset_size),
+        sizes, subsets, subset_size)
+    real_within = memo.reference_value("kid-real", real, lambda: _within(_poly(y, y), wy), sizes, subsets, subset_size)
     between = np.einsum("si,si->s", wx @ _poly(x, y), wy)
     m = subset_size
-    mmds = (within(_poly(x, x), wx) + within(_poly(y, y), wy)) / (m * (m - 1)) - 2 * between / (m * m)
+    mmds = (_within(_poly(x, x), wx) + real_within) / (m * (m - 1)) - 2 * between / (m * m)
     return float(np.mean(mmds)), float(np.std(mmds))

@@ -24,6 +24,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from ganbench.data.luminance import luminance
+from ganbench.metrics import memo
 
 BLUR_BAND = (0.125, 0.25)  # cycles/px, inclusive: the octave below the half band
 NOISE_BAND = (0.4, 0.75)  # cycles/px, inclusive: 0.4 out to the corners (bin centres reach ~√2/2)
@@ -87,11 +88,14 @@ def spectral_scores(fake: Tensor, real: Tensor) -> dict[str, float]:
     """Blur and noise scores (log2), log-spectral distance (dB) and Laplacian-variance ratio of fake vs real."""
     if fake.shape[-1] != real.shape[-1]:
         raise ValueError(f"image sizes differ: {tuple(fake.shape[-2:])} vs {tuple(real.shape[-2:])}")
-    ratio = (rapsd(fake) + EPS) / (rapsd(real) + EPS)
+    # The reference's spectrum and Laplacian variance are the same for every run: once per worker.
+    real_rapsd = memo.reference_value("rapsd", real, lambda: rapsd(real))
+    real_laplacian = memo.reference_value("laplacian-variance", real, lambda: laplacian_variance(real))
+    ratio = (rapsd(fake) + EPS) / (real_rapsd + EPS)
     log_ratio, freqs = torch.log2(ratio), radial_frequencies(fake.shape[-1])
     return {
         "blur_score": _band_mean(log_ratio, freqs, BLUR_BAND),
         "noise_score": _band_mean(log_ratio, freqs, NOISE_BAND),
         "log_spectral_distance": math.sqrt(float((10.0 * torch.log10(ratio)).square().mean())),
-        "laplacian_ratio": (laplacian_variance(fake) + EPS) / (laplacian_variance(real) + EPS),
+        "laplacian_ratio": (laplacian_variance(fake) + EPS) / (real_laplacian + EPS),
     }

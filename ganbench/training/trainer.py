@@ -128,6 +128,9 @@ def train(spec: RunSpec, catalog: Catalog, data: Tensor, device: torch.device,
     generator, discriminator = regularizer.wrap(generator, discriminator)
     generator.to(device).train()
     discriminator.to(device).train()
+    if spec.compile:  # in place: parameter names and state dicts stay those of the eager modules
+        generator.compile()
+        discriminator.compile()
     opt_g, opt_d = build_optimizers(spec, generator, discriminator)
     rng = torch.Generator().manual_seed(spec.seed)
     n, batch = data.shape[0], spec.batch_size
