@@ -25,8 +25,9 @@ def main() -> None:
     train, wall = done["train_seconds"].sum(), done["wall_seconds"].sum()
     curve = done["curve_seconds"].sum() if "curve_seconds" in done else 0.0
     evaluation = done["eval_seconds"].sum()
-    share = (curve + evaluation) / done["wall_seconds"]
-    per_run = ((done.get("curve_seconds", 0) + done["eval_seconds"]) / done["wall_seconds"]).tolist()
+    curve_runs = done["curve_seconds"] if "curve_seconds" in done else 0.0
+    share = (curve_runs + done["eval_seconds"]) / done["wall_seconds"]
+    per_run = share.tolist()
     ideal = train / args.workers
     print(f"runs: {len(runs)} ({len(done)} completed)")
     print(f"run-seconds: train {train:.0f}, curve FIDs {curve:.0f}, final evaluation {evaluation:.0f}, "

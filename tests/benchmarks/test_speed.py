@@ -36,8 +36,9 @@ ROUNDS = 5
 
 def images_spec(**changes: Any) -> Any:
     """The quick suite's shape: 28 px Fashion-MNIST, batch 32, latent 100, one critic step."""
-    return tiny_spec(generator_steps=STEPS, batch_size=32, latent_dim=100, d_steps_per_g_step=1, curve_points=1,
-                     **changes)
+    shape: dict[str, Any] = {"generator_steps": STEPS, "batch_size": 32, "latent_dim": 100, "d_steps_per_g_step": 1,
+                             "curve_points": 1}
+    return tiny_spec(**{**shape, **changes})
 
 
 @pytest.fixture(scope="module")
