@@ -212,14 +212,15 @@ def test_bf16_autocast_trains_and_is_its_own_protocol(builtin_catalog: Catalog, 
 
 
 def test_fields_added_later_change_run_ids_only_when_set() -> None:
-    """mode_samples, optimizer and recipe came after records existed: at their defaults a spec hashes
-    as it did before them, and old specs still load."""
+    """mode_samples, optimizer, recipe and compile came after records existed: at their defaults a spec
+    hashes as it did before them, and old specs still load."""
     spec = tiny_spec()
-    old = {key: value for key, value in spec.as_dict().items() if key not in ("mode_samples", "optimizer", "recipe")}
+    later = ("mode_samples", "optimizer", "recipe", "compile")
+    old = {key: value for key, value in spec.as_dict().items() if key not in later}
     legacy = hashlib.sha256(json.dumps({"spec": old, "context": {}}, sort_keys=True).encode()).hexdigest()[:16]
     assert run_id(spec, {}) == legacy
     assert RunSpec.from_dict(old) == spec
-    for changed in ({"mode_samples": 26000}, {"optimizer": "rmsprop"}, {"recipe": "wgan"}):
+    for changed in ({"mode_samples": 26000}, {"optimizer": "rmsprop"}, {"recipe": "wgan"}, {"compile": True}):
         assert run_id(tiny_spec(**changed), {}) != legacy
 
 
