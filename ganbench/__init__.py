@@ -5,14 +5,17 @@ from __future__ import annotations
 from ganbench.hookspecs import hookimpl
 from ganbench.specs import (
     ArchitectureSpec,
+    Column,
     DataRequest,
     DatasetSpec,
     ImageData,
     LossSpec,
+    MetricSpec,
     PointData,
     RecipeSpec,
     Regularizer,
     RegularizerSpec,
+    ScoreInput,
     SuiteSpec,
 )
 
@@ -20,14 +23,17 @@ __version__ = "0.3.0"
 
 __all__ = [
     "ArchitectureSpec",
+    "Column",
     "DataRequest",
     "DatasetSpec",
     "ImageData",
     "LossSpec",
+    "MetricSpec",
     "PointData",
     "RecipeSpec",
     "Regularizer",
     "RegularizerSpec",
+    "ScoreInput",
     "SuiteSpec",
     "__version__",
     "hookimpl",

@@ -205,7 +205,8 @@ def execute(spec: RunSpec, data_root: str | None, store_root: str, checkpoint_ev
             dataset = catalog().spec("datasets", spec.dataset)
             fake_features = extract(fake, extractor, cuda) if data.kind == "images" else None
             record["metrics"], record["metric_protocol"] = score(
-                fake, real, dataset, extractor, spec.channels, data.sha256, cache_dir, cuda=cuda,
+                fake, real, dataset, extractor, spec.channels, data.sha256, catalog().metric_table(), cache_dir,
+                cuda=cuda,
                 mode_fake=mode_samples(spec, result.evaluated, device), fake_features=fake_features)
             record["reference_samples"] = int(real.shape[0])
             atomic_write_bytes(store.grid_path(rid), picture(fake, real, dataset))

@@ -41,3 +41,8 @@ def register_suites(register: Register) -> None:
 @hookspec
 def register_recipes(register: Register) -> None:
     """Call ``register(RecipeSpec(...))`` once per method (components + its own training settings)."""
+
+
+@hookspec
+def register_metrics(register: Register) -> None:
+    """Call ``register(MetricSpec(...))`` once per metric; its columns join every table and report."""

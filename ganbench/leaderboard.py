@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import MISSING, fields
 from pathlib import Path
 from typing import Any
@@ -16,9 +17,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ganbench import plugins
 from ganbench import stats as seedstats
 from ganbench.metrics.stability import run_stability
 from ganbench.runspec import RunSpec
+from ganbench.specs import Column, MetricSpec
 from ganbench.store import atomic_write_text
 
 SCHEMA_VERSION = 4  # 4: compile and curve_seconds columns
@@ -26,8 +29,6 @@ SPEC_COLUMNS = ["architecture", "loss", "regularizer", "recipe", "optimizer", "s
                 "d_steps_per_g_step", "resolution", "channels", "latent_dim", "lr_generator",
                 "lr_discriminator", "beta1", "beta2", "fid_samples", "mode_samples", "device", "compute_dtype",
                 "compile", "budget_seconds", "eval_points", "curve_fid_samples"]
-METRIC_COLUMNS = ["fid", "kid", "kid_std", "precision", "recall", "density", "coverage", "blur_score", "noise_score",
-                  "log_spectral_distance", "laplacian_ratio", "modes_covered", "mode_kl", "high_quality"]
 STABILITY_COLUMNS = ["final_best_ratio", "fid_tail_slope", "fid_volatility", "loss_oscillation"]
 # How the metrics were computed (from each record's metric_protocol).
 METRIC_PROTOCOL_COLUMNS = ["metrics_version", "reference_split", "kid_subset_size", "prc_neighbourhood",
@@ -46,8 +47,6 @@ SPEC_DEFAULTS = {f.name: f.default for f in fields(RunSpec) if f.default is not 
 # What ranks a table: the first of these that some run measured, as (column, lower is better).
 # Point data has no FID; `modes_covered` only ranks tables older than schema 3 (no `n_modes`).
 RANK_METRICS = (("fid", True), ("mode_score", False), ("modes_covered", False))
-# Differences to the baseline entry: column prefix -> runs-table metric.
-DELTA_METRICS = {"delta_fid": "fid", "delta_blur": "blur_score"}
 # The printed header of `rank_value` for each `rank_by`, and its decimals.
 RANK_LABELS = {"fid": ("median FID", 2), "mode_score": ("score", 3), "modes_covered": ("median modes", 1)}
 ALPHA = 0.05
@@ -55,6 +54,12 @@ BOOTSTRAP_RESAMPLES = 1000
 BOOTSTRAP_SEED = 0  # fixed, so the same runs always give the same rank intervals
 # score.py states the modes a run was scored on as "<dataset>: <n> modes[, ...]".
 _MODES = re.compile(r"^[^:]+: (\d+) modes")
+
+
+def metric_columns(metrics: Sequence[MetricSpec] | None = None) -> list[Column]:
+    """The metric table's columns in order; ``None``: the metrics of every loaded plugin."""
+    table = plugins.load().metric_table() if metrics is None else metrics
+    return [col for metric in table for col in metric.columns]
 
 
 def _n_modes(record: dict[str, Any]) -> float:
@@ -67,12 +72,15 @@ def _n_modes(record: dict[str, Any]) -> float:
     return float(found.group(1)) if found else math.nan
 
 
-def runs_table(records: list[dict[str, Any]], baseline: str | None = None) -> pd.DataFrame:
+def runs_table(records: list[dict[str, Any]], baseline: str | None = None,
+               metrics: Sequence[MetricSpec] | None = None) -> pd.DataFrame:
     """One row per run. ``baseline`` is the suite's baseline entry (``architecture/loss/regularizer``),
-    which the summary's difference columns compare against; records do not carry it."""
+    which the summary's difference columns compare against; records do not carry it. ``metrics``:
+    the metric table whose columns the rows carry (default: every loaded plugin's)."""
+    columns = [col.name for col in metric_columns(metrics)]
     rows = []
     for rec in records:
-        spec, ctx, metrics = rec["spec"], rec.get("context", {}), rec.get("metrics", {})
+        spec, ctx, scores = rec["spec"], rec.get("context", {}), rec.get("metrics", {})
         row: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "suite": spec["suite"],
                                "dataset": spec["dataset"], "entry": rec["entry"]}
         row.update({col: spec.get(col, SPEC_DEFAULTS.get(col)) for col in SPEC_COLUMNS})
@@ -81,10 +89,11 @@ def runs_table(records: list[dict[str, Any]], baseline: str | None = None) -> pd
                    reference_samples=rec.get("reference_samples"),
                    feature_extractor=ctx.get("feature_extractor"), dataset_source=rec.get("dataset_source"),
                    dataset_sha256=ctx.get("dataset_sha256"))
-        row.update({col: metrics.get(col, math.nan) for col in METRIC_COLUMNS})
+        row.update({col: scores.get(col, math.nan) for col in columns})
         row["n_modes"] = _n_modes(rec)
-        row["mode_score"] = float(seedstats.mode_score(np.array(row["modes_covered"]), np.array(row["n_modes"]),
-                                                       np.array(row["high_quality"])))
+        row["mode_score"] = float(seedstats.mode_score(np.array(row.get("modes_covered", math.nan)),
+                                                       np.array(row["n_modes"]),
+                                                       np.array(row.get("high_quality", math.nan))))
         row.update(run_stability(rec))
         proto = rec.get("metric_protocol", {})
         row.update({col: proto.get(col) for col in METRIC_PROTOCOL_COLUMNS})
@@ -127,14 +136,18 @@ def seed_values(group: pd.DataFrame, column: str, lower_is_better: bool) -> np.n
     return runnable[column].astype(float).where(~lost, seedstats.worst(lower_is_better)).dropna().to_numpy(float)
 
 
-def summary_table(runs: pd.DataFrame, baseline: str | None = None) -> pd.DataFrame:
+def summary_table(runs: pd.DataFrame, baseline: str | None = None,
+                  metrics: Sequence[MetricSpec] | None = None) -> pd.DataFrame:
     """One row per entry and protocol. Means are over completed seeds; failed and diverged seeds are
     counted beside them, never dropped. Stability = spread of FID over seeds (std, CV).
 
     Ranks, tiers, rank intervals and differences to ``baseline`` (the suite's baseline entry; by
     default the runs' ``baseline`` column) are computed among the rows of one suite and dataset by
-    ``_compare``; docs/csv-schema.md defines each column.
+    ``_compare``; docs/csv-schema.md defines each column. ``metrics``: the metric table (default:
+    every loaded plugin's); a metric column the runs lack is empty.
     """
+    columns = [col for col in metric_columns(metrics) if col.aggregate]
+    runs = runs.assign(**{col.name: math.nan for col in columns if col.name not in runs})
     # Runs tables written before a spec column existed ran with its default.
     runs = runs.assign(mode_score=_mode_scores(runs),
                        **{col: SPEC_DEFAULTS[col] for col in SPEC_COLUMNS if col not in runs and col in SPEC_DEFAULTS})
@@ -151,10 +164,11 @@ def summary_table(runs: pd.DataFrame, baseline: str | None = None) -> pd.DataFra
                    n_skipped=int((group["status"] == "skipped").sum()))
         row.update(fid_mean=fid.mean(), fid_std=fid.std(ddof=1), fid_ci95=_ci95(fid),
                    fid_min=fid.min(), fid_max=fid.max(), fid_iqr=fid.quantile(0.75) - fid.quantile(0.25))
-        for col in [*METRIC_COLUMNS[1:], "mode_score", *STABILITY_COLUMNS]:
-            if col != "kid_std":
-                row[f"{col}_mean"] = done[col].mean()
-        row["blur_score_std"] = done["blur_score"].std(ddof=1)
+        for name in [*(col.name for col in columns if col.name != "fid"), "mode_score", *STABILITY_COLUMNS]:
+            row[f"{name}_mean"] = done[name].mean()
+        for col in columns:
+            if col.spread and col.name != "fid":
+                row[f"{col.name}_std"] = done[col.name].std(ddof=1)
         row["stability_fid_cv"] = row["fid_std"] / row["fid_mean"] if row["fid_mean"] else math.nan
         row["diverged_fraction"] = row["n_diverged"] / row["n_seeds"]
         row["skip_reason"] = "; ".join(sorted(set(group.loc[group["status"] == "skipped", "reason"])))
@@ -162,7 +176,7 @@ def summary_table(runs: pd.DataFrame, baseline: str | None = None) -> pd.DataFra
         row["baseline"] = baseline if baseline is not None else (named.iloc[0] if len(named) else None)
         rows.append(row)
         groups.append(group)
-    summary = _compare(pd.DataFrame(rows), groups)
+    summary = _compare(pd.DataFrame(rows), groups, {col.delta: col.name for col in columns if col.delta})
     # Among equal ranks, the better secondary score first (high-quality share for points).
     secondary = summary["high_quality_mean"].fillna(0) * -1
     return (summary.assign(_secondary=secondary)
@@ -170,14 +184,14 @@ def summary_table(runs: pd.DataFrame, baseline: str | None = None) -> pd.DataFra
             .drop(columns="_secondary").reset_index(drop=True))
 
 
-def _compare(summary: pd.DataFrame, groups: list[pd.DataFrame]) -> pd.DataFrame:
+def _compare(summary: pd.DataFrame, groups: list[pd.DataFrame], deltas: dict[str, str]) -> pd.DataFrame:
     """Rank, tier, rank interval and differences to the baseline among the rows of each suite and
-    dataset (``groups[i]`` holds the runs of ``summary`` row i)."""
+    dataset (``groups[i]`` holds the runs of ``summary`` row i; ``deltas``: column prefix -> metric)."""
     ranking: dict[str, Any] = {"rank": 0, "rank_by": "", "rank_value": math.nan, "rank_low": 0, "rank_high": 0,
                                "tier": 0, "tied_with_best": False}
     for offset, (column, value) in enumerate(ranking.items(), start=1):
         summary.insert(offset, column, value)
-    for prefix in DELTA_METRICS:
+    for prefix in deltas:
         for suffix in ("", "_low", "_high", "_df", "_p", "_p_holm"):
             summary[prefix + suffix] = math.nan
     # By suite and dataset, not the whole protocol: skipped runs have no extractor or data hash.
@@ -195,15 +209,16 @@ def _compare(summary: pd.DataFrame, groups: list[pd.DataFrame]) -> pd.DataFrame:
         summary.loc[rows, "tier"], summary.loc[rows, "tied_with_best"] = tier, tier == 1
         base = [i for i in rows if summary.loc[i, "entry"] == summary.loc[i, "baseline"]]
         if base:
-            _deltas(summary, groups, [i for i in rows if i != base[0]], base[0])
+            _deltas(summary, groups, [i for i in rows if i != base[0]], base[0], deltas)
     # Tier 0 means "no tier" (nothing ran): an empty cell, not a number.
     summary["tier"] = summary["tier"].astype("Int64").mask(summary["tier"] == 0)
     return summary
 
 
-def _deltas(summary: pd.DataFrame, groups: list[pd.DataFrame], rows: list[int], base: int) -> None:
+def _deltas(summary: pd.DataFrame, groups: list[pd.DataFrame], rows: list[int], base: int,
+            deltas: dict[str, str]) -> None:
     """entry - baseline over completed seeds (Welch), Holm-adjusted over the entries of one table."""
-    for prefix, metric in DELTA_METRICS.items():
+    for prefix, metric in deltas.items():
         base_values = seed_values(groups[base], metric, True)
         tests = [seedstats.welch(seed_values(groups[i], metric, True), base_values) for i in rows]
         for suffix, field in (("", "diff"), ("_low", "low"), ("_high", "high"), ("_df", "df"), ("_p", "p")):
@@ -211,11 +226,11 @@ def _deltas(summary: pd.DataFrame, groups: list[pd.DataFrame], rows: list[int], 
         summary.loc[rows, f"{prefix}_p_holm"] = seedstats.holm(np.array([t.p for t in tests]))
 
 
-def write_tables(records: list[dict[str, Any]], out: Path,
-                 baseline: str | None = None) -> tuple[Path, Path, pd.DataFrame]:
+def write_tables(records: list[dict[str, Any]], out: Path, baseline: str | None = None,
+                 metrics: Sequence[MetricSpec] | None = None) -> tuple[Path, Path, pd.DataFrame]:
     """Write the runs and summary CSVs; ``baseline`` is the suite's baseline entry (see ``runs_table``)."""
-    runs = runs_table(records, baseline)
-    summary = summary_table(runs)
+    runs = runs_table(records, baseline, metrics)
+    summary = summary_table(runs, metrics=metrics)
     suite, dataset = runs["suite"].iloc[0], runs["dataset"].iloc[0]
     runs_path = out / f"{suite}-{dataset}-runs.csv"
     summary_path = out / f"{suite}-{dataset}-summary.csv"
@@ -224,57 +239,59 @@ def write_tables(records: list[dict[str, Any]], out: Path,
     return runs_path, summary_path, summary
 
 
-def format_summary(summary: pd.DataFrame) -> str:
-    """The summary as a fixed-width text table for the terminal and the README."""
-    def pm(mean: float, std: float, digits: int) -> str:
-        if math.isnan(mean):
-            return "-"
-        return f"{mean:.{digits}f} ± {std:.{digits}f}" if not math.isnan(std) else f"{mean:.{digits}f}"
+def _ranked(summary: pd.DataFrame) -> tuple[str, int]:
+    """The header and decimals of ``rank_value``."""
+    if summary["rank_by"].nunique() == 1 and summary["rank_by"].iloc[0] in RANK_LABELS:
+        return RANK_LABELS[summary["rank_by"].iloc[0]]
+    return "ranked on", 3
 
-    def num(values: pd.Series, spec: str) -> pd.Series:
-        return values.map(lambda v: "-" if math.isnan(v) else format(v, spec))
 
-    label, digits = RANK_LABELS[summary["rank_by"].iloc[0]] if summary["rank_by"].nunique() == 1 \
-        else ("ranked on", 3)
+def _delta_cell(row: pd.Series, prefix: str, digits: int) -> str:
+    """Difference to the baseline with its 95% interval; * = significant after Holm."""
+    if row["entry"] == row["baseline"]:
+        return "baseline"
+    if prefix not in row or pd.isna(row[prefix]):
+        return "-"
+    star = "*" if row[f"{prefix}_p_holm"] < ALPHA else ""
+    return f"{row[prefix]:+.{digits}f} [{row[f'{prefix}_low']:+.{digits}f}, {row[f'{prefix}_high']:+.{digits}f}]{star}"
+
+
+def summary_view(summary: pd.DataFrame, metrics: Sequence[MetricSpec] | None = None) -> pd.DataFrame:
+    """The summary as the printed tables show it, one string per cell: rank, tier, rank interval,
+    entry, seeds, the ranking statistic, then each metric column of the table (mean, ± std where it
+    declares a spread, and its difference to the baseline where it declares one), then stability.
+    Columns no entry has (FID and sharpness on point data) are left out."""
+    label, digits = _ranked(summary)
 
     def ranked(value: float) -> str:
         # ±inf: most seeds were lost, so the median is a lost seed.
         return "-" if math.isnan(value) else "lost" if math.isinf(value) else f"{value:.{digits}f}"
 
-    def delta(row: pd.Series) -> str:
-        """ΔFID to the baseline with its 95% interval; * = significant after Holm."""
-        if row["entry"] == row["baseline"]:
-            return "baseline"
-        if math.isnan(row["delta_fid"]):
-            return "-"
-        star = "*" if row["delta_fid_p_holm"] < ALPHA else ""
-        return f"{row['delta_fid']:+.1f} [{row['delta_fid_low']:+.1f}, {row['delta_fid_high']:+.1f}]{star}"
-
     view = pd.DataFrame({
-        "rank": summary["rank"],
+        "rank": summary["rank"].astype(str),
         "tier": summary["tier"].map(lambda t: "-" if pd.isna(t) else str(t)),
         "rank 95%": [f"{lo}-{hi}" for lo, hi in zip(summary["rank_low"], summary["rank_high"], strict=True)],
         "entry": summary["entry"],
         "seeds ok": [f"{c}/{n}" for c, n in zip(summary["n_completed"], summary["n_seeds"], strict=True)],
         label: summary["rank_value"].map(ranked),
-        "FID": [pm(m, s, 2) for m, s in zip(summary["fid_mean"], summary["fid_std"], strict=True)],
-        "ΔFID [95% CI]": [delta(row) for _, row in summary.iterrows()] if summary["delta_fid"].notna().any() else "-",
-        "FID CV": num(summary["stability_fid_cv"], ".3f"),
-        "KID": num(summary["kid_mean"], ".4f"),
-        "precision": num(summary["precision_mean"], ".3f"),
-        "recall": num(summary["recall_mean"], ".3f"),
-        "density": num(summary["density_mean"], ".3f"),
-        "coverage": num(summary["coverage_mean"], ".3f"),
-        "blur": [pm(m, s, 2) for m, s in zip(summary["blur_score_mean"], summary["blur_score_std"], strict=True)],
-        "noise": num(summary["noise_score_mean"], "+.2f"),
-        "final/best": num(summary["final_best_ratio_mean"], ".2f"),
     })
-    if summary["modes_covered_mean"].notna().any():  # datasets with known modes
-        view["modes"] = num(summary["modes_covered_mean"], ".1f")
-        view["mode KL"] = num(summary["mode_kl_mean"], ".2f")
-    if summary["high_quality_mean"].notna().any():  # 2-D mixtures
-        view["high quality %"] = num(summary["high_quality_mean"], ".1f")
-    # Columns no entry has (FID and sharpness on point data) would only print dashes.
-    return view.loc[:, [c for c in view.columns if c in ("rank", "entry") or not (view[c] == "-").all()]] \
-        .to_string(index=False)
+    for col in metric_columns(metrics):
+        if not col.aggregate or f"{col.name}_mean" not in summary:
+            continue
+        means = summary[f"{col.name}_mean"]
+        stds = summary[f"{col.name}_std"] if col.spread and f"{col.name}_std" in summary else None
+        view[col.label] = [col.format(m) if stds is None or col.format(m) == "-" or pd.isna(stds.iloc[i])
+                           else f"{col.format(m)} ± {abs(stds.iloc[i]):.{col.digits}f}" for i, m in enumerate(means)]
+        if col.delta and col.delta in summary and summary[col.delta].notna().any():
+            view[f"Δ{col.label} [95% CI]"] = [_delta_cell(row, col.delta, col.digits)
+                                            for _, row in summary.iterrows()]
+        if col.name == "fid":
+            view["FID CV"] = summary["stability_fid_cv"].map(lambda v: "-" if pd.isna(v) else f"{v:.3f}")
+    view["final/best"] = summary["final_best_ratio_mean"].map(lambda v: "-" if pd.isna(v) else f"{v:.2f}")
+    keep = [c for c in view.columns if c in ("rank", "entry") or not (view[c].isin(["-", "baseline"])).all()]
+    return view.loc[:, keep]
 
+
+def format_summary(summary: pd.DataFrame, metrics: Sequence[MetricSpec] | None = None) -> str:
+    """The summary as a fixed-width text table for the terminal and the README."""
+    return summary_view(summary, metrics).to_string(index=False)

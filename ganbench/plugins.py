@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
@@ -19,6 +20,7 @@ from ganbench.specs import (
     ComponentSpec,
     DatasetSpec,
     LossSpec,
+    MetricSpec,
     RecipeSpec,
     RegularizerSpec,
     SuiteSpec,
@@ -35,6 +37,7 @@ DEFAULT_PLUGINS = (
     "ganbench.builtin.datasets",
     "ganbench.builtin.suites",
     "ganbench.builtin.recipes",
+    "ganbench.builtin.metrics",
 )
 # hook name -> (component kind, spec class)
 KINDS: dict[str, tuple[str, type]] = {
@@ -44,9 +47,13 @@ KINDS: dict[str, tuple[str, type]] = {
     "register_datasets": ("datasets", DatasetSpec),
     "register_suites": ("suites", SuiteSpec),
     "register_recipes": ("recipes", RecipeSpec),
+    "register_metrics": ("metrics", MetricSpec),
 }
 SINGULAR = {"architectures": "architecture", "losses": "loss", "regularizers": "regularizer",
-            "datasets": "dataset", "suites": "suite", "recipes": "recipe"}
+            "datasets": "dataset", "suites": "suite", "recipes": "recipe",
+            "metrics": "metric"}
+# Metric columns are CSV column names: snake_case.
+COLUMN_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 class PluginError(Exception):
@@ -93,6 +100,10 @@ class Catalog:
 
     def spec(self, kind: str, name: str) -> Any:
         return self.get(kind, name).spec
+
+    def metric_table(self) -> list[MetricSpec]:
+        """The registered metrics in registration order (built-ins first): the order of every table's columns."""
+        return [reg.spec for reg in self.components["metrics"].values() if isinstance(reg.spec, MetricSpec)]
 
 
 def _builtin_info(module: str) -> PluginInfo:
@@ -193,9 +204,30 @@ class _Loader:
                 self.problem(f"{where} registered {kind} {spec.name!r}, already registered by plugin "
                              f"{first.name} ({first.distribution}); ignored")
                 return
+            if isinstance(spec, MetricSpec):
+                clash = self._column_clash(spec)
+                if clash:
+                    self.problem(f"{where} registered metric {spec.name!r}: {clash}; ignored")
+                    return
             table[spec.name] = Registered(spec, info)
 
         return register
+
+    def _column_clash(self, metric: MetricSpec) -> str:
+        """Why this metric's columns cannot join the tables ("" if they can)."""
+        if not metric.columns:
+            return "it has no columns"
+        taken = {col.name: reg.spec.name for reg in self.catalog.components["metrics"].values()
+                 if isinstance(reg.spec, MetricSpec) for col in reg.spec.columns}
+        names = [col.name for col in metric.columns]
+        for name in names:
+            if not COLUMN_RE.match(name):
+                return f"column {name!r} is not snake_case"
+            if name in taken:
+                return f"column {name!r} belongs to metric {taken[name]!r}"
+            if names.count(name) > 1:
+                return f"column {name!r} appears twice"
+        return ""
 
 
 def load(allow: set[str] | None = None, use_env: bool = True, strict: bool | None = None) -> Catalog:

@@ -264,7 +264,75 @@ class RecipeSpec:
         return {key: getattr(self, key) for key in keys if getattr(self, key) is not None}
 
 
-ComponentSpec = ArchitectureSpec | LossSpec | RegularizerSpec | DatasetSpec | SuiteSpec | RecipeSpec
+@dataclass(frozen=True)
+class Column:
+    """One number a metric writes into each run's row: its CSV ``name``, the ``label`` printed over it,
+    its decimals, and which way is better (None: neither, or nearest 0, e.g. the blur score). ``spread``: tables
+    print mean ± std over seeds; ``signed``: printed with its sign; ``delta``: the summary compares it
+    with the suite's baseline under this column prefix (Welch over seeds, Holm over entries);
+    ``aggregate`` False: kept per run only (no summary mean)."""
+
+    name: str
+    label: str
+    digits: int = 3
+    lower_is_better: bool | None = None
+    spread: bool = False
+    signed: bool = False
+    delta: str = ""
+    aggregate: bool = True
+
+    def format(self, value: float) -> str:
+        """The value as the tables print it; "-" when missing."""
+        if value != value:  # NaN
+            return "-"
+        return format(value, f"{'+' if self.signed else ''}.{self.digits}f")
+
+
+@dataclass(frozen=True)
+class ScoreInput:
+    """What a metric scores: the final ``fake`` samples and the ``real`` reference split (uint8 images
+    or float points), the dataset, the run's channel count, the larger sample modes are counted on
+    (``mode_fake``, None: count on ``fake``), and ``features()``, the (fake, real) features in the
+    run's feature extractor space (computed once, shared by every metric that asks)."""
+
+    fake: Tensor
+    real: Tensor
+    dataset: DatasetSpec
+    channels: int
+    feature_extractor: str
+    features: Callable[[], tuple[Tensor, Tensor]]
+    mode_fake: Tensor | None = None
+
+
+# A metric's values (keys: its columns' names) and the protocol they were computed under.
+Scored = tuple[dict[str, float], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """A metric: ``compute(ScoreInput)`` gives its ``columns``' values for one run plus the protocol
+    it used (stored in the record). It applies to the ``data_kinds`` listed and, with ``needs_modes``,
+    only to datasets with known modes scored on their own channels. Registration order is the order
+    of the columns in every table."""
+
+    name: str
+    summary: str
+    reference: str
+    columns: tuple[Column, ...]
+    compute: Callable[[ScoreInput], Scored]
+    data_kinds: frozenset[str] = frozenset({"images"})
+    needs_modes: bool = False
+
+    def applies(self, dataset: DatasetSpec, channels: int) -> bool:
+        """Whether this metric scores runs on ``dataset`` trained with ``channels`` channels."""
+        if dataset.kind not in self.data_kinds:
+            return False
+        # Modes are defined on the dataset's own channels; a grayscale run of RGB data has none.
+        return not self.needs_modes or (dataset.modes is not None and
+                                        (dataset.kind == "points" or channels == dataset.image_shape[0]))
+
+
+ComponentSpec = ArchitectureSpec | LossSpec | RegularizerSpec | DatasetSpec | SuiteSpec | RecipeSpec | MetricSpec
 
 
 # Guarantees a loss can require; each says what provides it.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -9,6 +10,7 @@ import textwrap
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from ganbench.builtin.suites import SUITES_DIR
 from tests.conftest import write_plugin
@@ -42,9 +44,32 @@ BN_ARCH = textwrap.dedent('''
 ''')
 
 
+# A metric from a plugin joins every table; one that raises leaves its column empty, and the runs stand.
+METRIC = textwrap.dedent('''
+    from ganbench import Column, MetricSpec, hookimpl
+
+
+    def brightness(data):
+        gap = abs(data.fake.float().mean() - data.real.float().mean()) / 255
+        return {"brightness_gap": float(gap)}, {"brightness": "mean pixel, fake vs real"}
+
+
+    def broken(data):
+        raise RuntimeError("no weights")
+
+
+    @hookimpl
+    def register_metrics(register):
+        register(MetricSpec("brightness", "Mean-brightness gap", "test",
+                            (Column("brightness_gap", "brightness gap", 3, lower_is_better=True),), brightness))
+        register(MetricSpec("broken", "Raises", "test", (Column("never", "never"),), broken))
+''')
+
+
 def test_catalog_run_survives_broken_plugins_and_skips_incompatible(tmp_path: Path) -> None:
     site = tmp_path / "site"
     write_plugin(site, "ganbench-bn", "ganbench_bn", BN_ARCH)
+    write_plugin(site, "ganbench-brightness", "ganbench_brightness", METRIC)
     for kind, (source, _) in BROKEN.items():
         write_plugin(site, f"ganbench-bad{kind}", f"ganbench_bad{kind}", source)
     suite = tmp_path / "tiny.toml"
@@ -79,3 +104,13 @@ def test_catalog_run_survives_broken_plugins_and_skips_incompatible(tmp_path: Pa
     summary = pd.read_csv(tmp_path / "leaderboards" / "tiny-fashion-mnist-summary.csv").set_index("entry")
     assert summary.loc["bn-dcgan/non-saturating/r1", "n_skipped"] == 1
     assert summary.loc["bn-dcgan/non-saturating/r1", "rank"] == summary["rank"].max()
+    # The plugin's metric: in the runs (every completed run), the summary, the printed table and records.
+    done = runs[runs["status"] == "completed"]
+    assert done["brightness_gap"].between(0, 1).all() and done["never"].isna().all()
+    assert summary.loc["bn-dcgan/non-saturating/none", "brightness_gap_mean"] == pytest.approx(
+        runs.loc["bn-dcgan/non-saturating/none", "brightness_gap"], rel=1e-5)
+    assert "brightness gap" in proc.stdout
+    record = json.loads((tmp_path / ".ganbench" / "runs" /
+                         f"{runs.loc['bn-dcgan/non-saturating/none', 'run_id']}.json").read_text())
+    assert record["metric_protocol"]["metric_errors"] == {"broken": "RuntimeError: no weights"}
+    assert record["metric_protocol"]["brightness"] == "mean pixel, fake vs real"

@@ -100,7 +100,7 @@ def test_differences_to_the_baseline_with_welch_and_holm() -> None:
     # The argument names the baseline when the runs do not (a runs CSV of schema 2).
     again = summary_table(runs_table(records).drop(columns="baseline"), baseline="base/l/r").set_index("entry")
     assert again.loc["c/l/r", "delta_fid"] == 8.0
-    assert "+8.0 [+4.1, +11.9]*" in format_summary(summary_table(runs_table(records, baseline="base/l/r")))
+    assert "+8.00 [+4.10, +11.90]*" in format_summary(summary_table(runs_table(records, baseline="base/l/r")))
 
 
 def test_tiers_and_rank_intervals_in_the_summary() -> None:

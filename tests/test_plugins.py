@@ -89,6 +89,9 @@ BROKEN = {
                   r"registered losses 'minimax', already registered by plugin ganbench.builtin.losses"),
     "wrongtype": ("from ganbench import hookimpl\n@hookimpl\ndef register_losses(register):\n"
                   "    register('hinge')\n", r"registered a str in losses, expected LossSpec"),
+    "metriccolumn": ("from ganbench import hookimpl, Column, MetricSpec\n@hookimpl\ndef register_metrics(register):\n"
+                     "    register(MetricSpec('my-fid', 's', 'r', (Column('fid', 'FID'),), lambda data: ({}, {})))\n",
+                     r"registered metric 'my-fid': column 'fid' belongs to metric 'fidelity'; ignored"),
 }
 
 

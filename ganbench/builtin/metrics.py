@@ -1,0 +1,68 @@
+"""Built-in metrics, registered through the same hook as a plugin's: fidelity in the dataset's
+feature space, spectral sharpness, and mode coverage. Their order is the order of the table columns."""
+
+from __future__ import annotations
+
+from ganbench.hookspecs import Register, hookimpl
+from ganbench.metrics import spectrum
+from ganbench.metrics.fidelity import fidelity_from_features, protocol
+from ganbench.metrics.modes import coverage
+from ganbench.specs import Column, MetricSpec, Scored, ScoreInput
+
+
+def _fidelity(data: ScoreInput) -> Scored:
+    fake_f, real_f = data.features()
+    return (fidelity_from_features(fake_f, real_f),
+            protocol(data.feature_extractor, int(data.fake.shape[0]), int(data.real.shape[0])))
+
+
+def _sharpness(data: ScoreInput) -> Scored:
+    return (spectrum.spectral_scores(data.fake, data.real),
+            {"blur_band": list(spectrum.BLUR_BAND), "noise_band": list(spectrum.NOISE_BAND)})
+
+
+def _modes(data: ScoreInput) -> Scored:
+    dataset = data.dataset
+    counted = data.fake if data.mode_fake is None else data.mode_fake
+    points = dataset.kind == "points"
+    values = coverage(dataset.modes(counted), dataset.n_modes, quality=points) if dataset.modes else {}
+    proto = {"modes": f"{dataset.name}: {dataset.n_modes} modes"
+                      + (", high quality = within 3 std of a centre" if points else ""),
+             "mode_samples": int(counted.shape[0]), "n_modes": dataset.n_modes}
+    return values, proto
+
+
+FIDELITY = MetricSpec(
+    "fidelity", "FID, KID, improved precision/recall (k=3) and density/coverage (k=5) on the dataset's features",
+    "Heusel et al. 2017; Bińkowski et al. 2018; Kynkäänniemi et al. 2019; Naeem et al. 2020 (torch-fidelity)",
+    (Column("fid", "FID", 2, lower_is_better=True, spread=True, delta="delta_fid"),
+     Column("kid", "KID", 4, lower_is_better=True),
+     Column("kid_std", "KID std", 4, aggregate=False),
+     Column("precision", "precision", 3, lower_is_better=False),
+     Column("recall", "recall", 3, lower_is_better=False),
+     Column("density", "density", 3, lower_is_better=False),
+     Column("coverage", "coverage", 3, lower_is_better=False)),
+    _fidelity)
+SHARPNESS = MetricSpec(
+    "sharpness", "Spectral blur and noise (log2 RAPSD fake/real in two bands), log-spectral distance (dB), "
+    "Laplacian-variance ratio; against the real reference split",
+    "Durall et al. 2020; Dzanic et al. 2020; Schwarz et al. 2021 (docs/metrics.md)",
+    (Column("blur_score", "blur", 2, spread=True, signed=True, delta="delta_blur"),
+     Column("noise_score", "noise", 2, signed=True),
+     Column("log_spectral_distance", "LSD dB", 2, lower_is_better=True),
+     Column("laplacian_ratio", "Laplacian ratio", 2)),
+    _sharpness)
+MODES = MetricSpec(
+    "modes", "Modes covered and KL(p || uniform) on data with known modes; on 2-D mixtures also the share "
+    "of high-quality samples (within 3 std of a centre)",
+    "Metz et al. 2017; Srivastava et al. 2017 (VEEGAN); Lin et al. 2018 (PacGAN)",
+    (Column("modes_covered", "modes", 1, lower_is_better=False),
+     Column("mode_kl", "mode KL", 2, lower_is_better=True),
+     Column("high_quality", "high quality %", 1, lower_is_better=False)),
+    _modes, data_kinds=frozenset({"images", "points"}), needs_modes=True)
+
+
+@hookimpl
+def register_metrics(register: Register) -> None:
+    for metric in (FIDELITY, SHARPNESS, MODES):
+        register(metric)
