@@ -19,7 +19,7 @@ from ganbench.specs import (
     SuiteSpec,
 )
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"
 
 __all__ = [
     "ArchitectureSpec",

@@ -20,6 +20,7 @@ from ganbench import plugins
 from ganbench.metrics import registry
 from ganbench.metrics.fidelity import extract, fidelity, fidelity_from_features, reference_features
 from ganbench.metrics.score import METRICS_VERSION, picture, score
+from ganbench.metrics.spectrum import spectral_curves
 from ganbench.plugins import Catalog
 from ganbench.progress import run_bar
 from ganbench.runspec import RunSpec, run_id
@@ -210,6 +211,10 @@ def execute(spec: RunSpec, data_root: str | None, store_root: str, checkpoint_ev
                 mode_fake=mode_samples(spec, result.evaluated, device), fake_features=fake_features)
             record["reference_samples"] = int(real.shape[0])
             atomic_write_bytes(store.grid_path(rid), picture(fake, real, dataset))
+            if data.kind == "images":
+                record["spectrum"] = spectral_curves(fake, real)
+                if not store.real_grid_path(data.sha256).is_file():
+                    atomic_write_bytes(store.real_grid_path(data.sha256), picture(real, real, dataset))
             record["eval_seconds"] = round(time.perf_counter() - eval_start, 3)
             if fake_features is not None and evaluate is not None and spec.eval_points > 0:
                 curve_start = time.perf_counter()

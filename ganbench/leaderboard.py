@@ -24,7 +24,7 @@ from ganbench.runspec import RunSpec
 from ganbench.specs import Column, MetricSpec
 from ganbench.store import atomic_write_text
 
-SCHEMA_VERSION = 4  # 4: compile and curve_seconds columns
+SCHEMA_VERSION = 5  # 5: the plot_* columns (what the report draws) and metric columns from the metric table
 SPEC_COLUMNS = ["architecture", "loss", "regularizer", "recipe", "optimizer", "seed", "generator_steps", "batch_size",
                 "d_steps_per_g_step", "resolution", "channels", "latent_dim", "lr_generator",
                 "lr_discriminator", "beta1", "beta2", "fid_samples", "mode_samples", "device", "compute_dtype",
@@ -41,6 +41,12 @@ PROTOCOL_COLUMNS = ["suite", "dataset", "dataset_source", "dataset_sha256", "gen
                     "compute_dtype", "compile", "budget_seconds", "eval_points", "curve_fid_samples",
                     "ganbench_version", "metrics_version", "reference_split", "kid_subset_size", "prc_neighbourhood",
                     "dc_neighbourhood"]
+# What the report draws for each run, as space-separated numbers, so that a runs table alone (merged
+# from several machines, say) rebuilds the report's curves: column -> (record field, key).
+PLOT_COLUMNS = {"plot_step": ("curves", "step"), "plot_d_loss": ("curves", "d_loss"),
+                "plot_g_loss": ("curves", "g_loss"), "plot_fid_step": ("fid_curve", "step"),
+                "plot_fid": ("fid_curve", "fid"), "plot_frequency": ("spectrum", "frequency"),
+                "plot_rapsd_fake": ("spectrum", "fake"), "plot_rapsd_real": ("spectrum", "real")}
 ENTRY_COLUMNS = ["architecture", "loss", "regularizer", "recipe", "optimizer"]
 # Records written before a RunSpec field existed ran with its default.
 SPEC_DEFAULTS = {f.name: f.default for f in fields(RunSpec) if f.default is not MISSING}
@@ -60,6 +66,18 @@ def metric_columns(metrics: Sequence[MetricSpec] | None = None) -> list[Column]:
     """The metric table's columns in order; ``None``: the metrics of every loaded plugin."""
     table = plugins.load().metric_table() if metrics is None else metrics
     return [col for metric in table for col in metric.columns]
+
+
+def encode_series(values: Sequence[float] | None) -> str:
+    """Numbers as one CSV cell: space-separated, 6 significant digits ("" for none)."""
+    return " ".join(format(float(v), ".6g") for v in values or [])
+
+
+def decode_series(cell: object) -> list[float]:
+    """The numbers of one ``encode_series`` cell (an empty or missing cell gives [])."""
+    if not isinstance(cell, str) or not cell.strip():
+        return []
+    return [float(v) for v in cell.split()]
 
 
 def _n_modes(record: dict[str, Any]) -> float:
@@ -104,6 +122,7 @@ def runs_table(records: list[dict[str, Any]], baseline: str | None = None,
             row[f"{factor}_plugin"] = ctx.get(f"{factor}_plugin")
         row.update(ganbench_version=ctx.get("ganbench"), torch_version=ctx.get("torch"), run_id=rec["run_id"])
         row.update({col: rec.get(col) for col in TIMING_COLUMNS})
+        row.update({col: encode_series(rec.get(field, {}).get(key)) for col, (field, key) in PLOT_COLUMNS.items()})
         row["baseline"] = baseline
         rows.append(row)
     return pd.DataFrame(rows)

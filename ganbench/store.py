@@ -40,6 +40,10 @@ class RunStore:
     def grid_path(self, run_id: str) -> Path:
         return self.root / f"{run_id}.png"
 
+    def real_grid_path(self, dataset_sha256: str) -> Path:
+        """The reference split's grid, once per dataset content (the report shows it beside the samples)."""
+        return self.root / f"real-{dataset_sha256}.png"
+
     def lookup(self, run_id: str) -> dict[str, Any] | None:
         """A finished record, or None. A failed run is retried, so it does not count as finished."""
         path = self.record_path(run_id)

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import torch
 
-from ganbench.leaderboard import TIMING_COLUMNS
+from ganbench.leaderboard import TIMING_COLUMNS, decode_series
 
 RUN_COLUMNS = {"suite", "dataset", "entry", "architecture", "loss", "regularizer", "seed", "status", "reason",
                "generator_steps", "batch_size", "d_steps_per_g_step", "images_seen", "fid_samples",
@@ -60,7 +60,16 @@ def test_run_all_writes_both_tables(smoke_run: tuple[Path, subprocess.CompletedP
     assert "dcgan/non-saturating/spectral-norm" in proc.stdout and "FID" in proc.stdout
     # One record and one sample grid per run in the store.
     assert len(list((cwd / ".ganbench" / "runs").glob("*.json"))) == 44
-    assert len(list((cwd / ".ganbench" / "runs").glob("*.png"))) == 42  # none for skipped runs
+    store = cwd / ".ganbench" / "runs"
+    assert len([p for p in store.glob("*.png") if not p.name.startswith("real-")]) == 42  # none for skipped runs
+    # One grid of the reference split per dataset content, for the report.
+    assert [p.name for p in store.glob("real-*.png")] == [f"real-{runs['dataset_sha256'].dropna().iloc[0]}.png"]
+    # The curves and spectra the report draws are in the runs table itself.
+    done = runs[runs["status"] == "completed"].iloc[0]
+    frequency, fake, real = (decode_series(done[c]) for c in ("plot_frequency", "plot_rapsd_fake", "plot_rapsd_real"))
+    assert len(frequency) == len(fake) == len(real) == 20 and frequency[0] == pytest.approx(1 / 28, rel=1e-5)
+    assert sum(real) > 0 and len(decode_series(done["plot_fid"])) == done["eval_points"]
+    assert len(decode_series(done["plot_d_loss"])) == len(decode_series(done["plot_step"])) > 0
 
 
 def test_rerun_reuses_and_forced_rerun_is_identical(

@@ -99,3 +99,11 @@ def spectral_scores(fake: Tensor, real: Tensor) -> dict[str, float]:
         "log_spectral_distance": math.sqrt(float((10.0 * torch.log10(ratio)).square().mean())),
         "laplacian_ratio": (laplacian_variance(fake) + EPS) / (real_laplacian + EPS),
     }
+
+
+def spectral_curves(fake: Tensor, real: Tensor) -> dict[str, list[float]]:
+    """The RAPSD of fake and real at each bin's frequency (cycles/px): the picture behind the blur and
+    noise scores, kept in every record so that a report can draw it without the samples."""
+    real_rapsd = memo.reference_value("rapsd", real, lambda: rapsd(real))
+    return {"frequency": [round(float(f), 6) for f in radial_frequencies(fake.shape[-1])],
+            "fake": [float(v) for v in rapsd(fake)], "real": [float(v) for v in real_rapsd]}
