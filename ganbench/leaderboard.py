@@ -288,7 +288,7 @@ def summary_view(summary: pd.DataFrame, metrics: Sequence[MetricSpec] | None = N
 
     view = pd.DataFrame({
         "rank": summary["rank"].astype(str),
-        "tier": summary["tier"].map(lambda t: "-" if pd.isna(t) else str(t)),
+        "tier": summary["tier"].map(lambda t: "-" if pd.isna(t) else str(int(t))),
         "rank 95%": [f"{lo}-{hi}" for lo, hi in zip(summary["rank_low"], summary["rank_high"], strict=True)],
         "entry": summary["entry"],
         "seeds ok": [f"{c}/{n}" for c, n in zip(summary["n_completed"], summary["n_seeds"], strict=True)],

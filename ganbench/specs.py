@@ -270,7 +270,7 @@ class Column:
     its decimals, and which way is better (None: neither, or nearest 0, e.g. the blur score). ``spread``: tables
     print mean ± std over seeds; ``signed``: printed with its sign; ``delta``: the summary compares it
     with the suite's baseline under this column prefix (Welch over seeds, Holm over entries);
-    ``aggregate`` False: kept per run only (no summary mean)."""
+    ``aggregate`` False: kept per run only (no summary mean); ``best``: sorting puts values nearest it first."""
 
     name: str
     label: str
@@ -280,6 +280,7 @@ class Column:
     signed: bool = False
     delta: str = ""
     aggregate: bool = True
+    best: float | None = None  # the ideal value where neither direction is better (blur: 0, a ratio: 1)
 
     def format(self, value: float) -> str:
         """The value as the tables print it; "-" when missing."""

@@ -47,10 +47,10 @@ SHARPNESS = MetricSpec(
     "sharpness", "Spectral blur and noise (log2 RAPSD fake/real in two bands), log-spectral distance (dB), "
     "Laplacian-variance ratio; against the real reference split",
     "Durall et al. 2020; Dzanic et al. 2020; Schwarz et al. 2021 (docs/metrics.md)",
-    (Column("blur_score", "blur", 2, spread=True, signed=True, delta="delta_blur"),
-     Column("noise_score", "noise", 2, signed=True),
+    (Column("blur_score", "blur", 2, spread=True, signed=True, delta="delta_blur", best=0.0),
+     Column("noise_score", "noise", 2, signed=True, best=0.0),
      Column("log_spectral_distance", "LSD dB", 2, lower_is_better=True),
-     Column("laplacian_ratio", "Laplacian ratio", 2)),
+     Column("laplacian_ratio", "Laplacian ratio", 2, best=1.0)),
     _sharpness)
 MODES = MetricSpec(
     "modes", "Modes covered and KL(p || uniform) on data with known modes; on 2-D mixtures also the share "

@@ -9,6 +9,7 @@ import click
 from ganbench import __version__
 from ganbench.cli.bench import bench
 from ganbench.cli.extractor import extractor
+from ganbench.cli.leaderboard import leaderboard
 from ganbench.cli.plugins import list_components, plugins_command
 from ganbench.cli.run import run
 from ganbench.errors import USER_ERRORS
@@ -33,3 +34,4 @@ main.add_command(plugins_command)
 main.add_command(list_components)
 main.add_command(extractor)
 main.add_command(bench)
+main.add_command(leaderboard)

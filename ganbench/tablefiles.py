@@ -1,0 +1,152 @@
+"""Leaderboard CSVs as data: read a runs or summary table, compare two summaries, merge runs tables.
+
+A runs table is the record of truth: summaries are recomputed from it (a merge recomputes the
+statistics over all seeds), never averaged from other summaries.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from scipy import stats
+
+from ganbench.leaderboard import PROTOCOL_COLUMNS, metric_columns, summary_table
+from ganbench.specs import MetricSpec
+
+# Columns that identify one run across tables.
+RUN_KEY = ["suite", "dataset", "entry", "seed"]
+
+
+class TableError(Exception):
+    """A file that is not a leaderboard table, or tables that cannot be combined."""
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """A runs or summary CSV; a one-line error naming the file otherwise."""
+    try:
+        table = pd.read_csv(path)
+    except FileNotFoundError:
+        raise TableError(f"{path}: no such file") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise TableError(f"{path}: not a CSV file ({str(exc).splitlines()[0]})") from None
+    if not {"schema_version", "entry", "suite", "dataset"} <= set(table.columns):
+        raise TableError(f"{path}: not a ganbench leaderboard table (no schema_version/entry/suite/dataset columns)")
+    return table
+
+
+def is_runs(table: pd.DataFrame) -> bool:
+    return "status" in table.columns and "rank" not in table.columns
+
+
+def as_summary(table: pd.DataFrame, metrics: Sequence[MetricSpec] | None = None) -> pd.DataFrame:
+    """A summary as is; a runs table summarised (ranks, tiers, intervals, differences)."""
+    return summary_table(table, metrics=metrics) if is_runs(table) else table
+
+
+def find_tables(what: str, directory: Path) -> list[Path]:
+    """``what`` is a CSV path, or a suite name whose ``<suite>-<dataset>-summary.csv`` (else its runs
+    tables, to be summarised) are in ``directory``."""
+    path = Path(what)
+    if path.suffix == ".csv" or path.is_file():
+        if not path.is_file():
+            raise TableError(f"{path}: no such file")
+        return [path]
+    found = sorted(directory.glob(f"{what}-*-summary.csv")) or sorted(directory.glob(f"{what}-*-runs.csv"))
+    if not found:
+        known = sorted({p.name.split("-")[0] for p in directory.glob("*-*.csv")})
+        raise TableError(f"no table for suite {what!r} in {directory}/ "
+                         f"(suites there: {', '.join(known) or 'none'})")
+    return found
+
+
+@dataclass
+class Diff:
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    moved: list[str] = field(default_factory=list)  # one line per entry and what moved
+    protocol: list[str] = field(default_factory=list)  # protocol columns that differ (not a movement)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.removed or self.moved)
+
+
+def _interval(row: pd.Series, column: str) -> tuple[float, float]:
+    """95% t-interval of a metric's mean over completed seeds (the summary's mean, std and count)."""
+    mean, std, n = row.get(f"{column}_mean"), row.get(f"{column}_std"), row.get("n_completed")
+    if mean is None or pd.isna(mean):
+        return math.nan, math.nan
+    if std is None or pd.isna(std) or not n or n < 2:
+        return float(mean), float(mean)
+    half = float(stats.t.ppf(0.975, n - 1) * std / math.sqrt(n))
+    return float(mean) - half, float(mean) + half
+
+
+def _disjoint(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    return not any(math.isnan(v) for v in (*a, *b)) and (a[1] < b[0] or b[1] < a[0])
+
+
+def diff(old: pd.DataFrame, new: pd.DataFrame, metrics: Sequence[MetricSpec] | None = None) -> Diff:
+    """What changed from ``old`` to ``new`` (summaries): entries added or removed; entries whose rank
+    interval, or the 95% interval of a headline metric (those the tables print as mean ± std), no
+    longer overlaps the old one; entries that lost or regained seeds. Protocol columns that differ are
+    listed apart: they explain a change, they are not one."""
+    out = Diff()
+    key = ["suite", "dataset", "entry"]
+    old_rows, new_rows = old.set_index(key), new.set_index(key)
+    old_keys, new_keys = set(old_rows.index), set(new_rows.index)
+    out.added = [" / ".join(map(str, k)) for k in new_rows.index if k not in old_keys]
+    out.removed = [" / ".join(map(str, k)) for k in old_rows.index if k not in new_keys]
+    headline = [col for col in metric_columns(metrics) if col.spread]
+    for k in new_rows.index:
+        if k not in old_keys:
+            continue
+        a, b = old_rows.loc[k], new_rows.loc[k]
+        if isinstance(a, pd.DataFrame) or isinstance(b, pd.DataFrame):
+            raise TableError(f"entry {k[2]} appears twice in one table (different protocols): compare one protocol")
+        what = []
+        if _disjoint((a["rank_low"], a["rank_high"]), (b["rank_low"], b["rank_high"])):
+            what.append(f"rank {a['rank']} [{a['rank_low']}-{a['rank_high']}] -> {b['rank']} "
+                        f"[{b['rank_low']}-{b['rank_high']}]")
+        for col in headline:
+            before, after = _interval(a, col.name), _interval(b, col.name)
+            if _disjoint(before, after):
+                what.append(f"{col.label} {col.format(a[f'{col.name}_mean'])} -> {col.format(b[f'{col.name}_mean'])}")
+        lost = [(n, int(a.get(n, 0) or 0), int(b.get(n, 0) or 0)) for n in ("n_diverged", "n_failed")]
+        what += [f"{n[2:]} seeds {x} -> {y}" for n, x, y in lost if x != y]
+        if what:
+            out.moved.append(f"{k[2]}: " + "; ".join(what))
+    shared = [c for c in PROTOCOL_COLUMNS if c in old.columns and c in new.columns]
+    for name in shared:
+        was, now = set(old[name].dropna().astype(str)), set(new[name].dropna().astype(str))
+        if was != now:
+            out.protocol.append(f"{name}: {', '.join(sorted(was))} -> {', '.join(sorted(now))}")
+    return out
+
+
+def merge(tables: Sequence[tuple[Path, pd.DataFrame]]) -> pd.DataFrame:
+    """One runs table from several (machines, say). Refuses runs of different protocols (naming the
+    columns that differ) and two different results for one run; the same run twice is kept once."""
+    for path, table in tables:
+        if not is_runs(table):
+            raise TableError(f"{path}: a summary table; merge runs tables (<suite>-<dataset>-runs.csv)")
+    runs = pd.concat([t.assign(_file=str(p)) for p, t in tables], ignore_index=True)
+    ran = runs[runs["status"] != "skipped"]  # skipped runs have no extractor or data hash
+    columns = [c for c in PROTOCOL_COLUMNS if c in runs.columns]
+    differing = [c for c in columns if ran[c].astype(str).nunique() > 1]
+    if differing:
+        detail = "; ".join(f"{c}: {', '.join(sorted(ran[c].astype(str).unique()))}" for c in differing)
+        raise TableError(f"different protocols cannot share a table ({detail})")
+    runs = runs.drop_duplicates(subset=[*RUN_KEY, "run_id"]).reset_index(drop=True)
+    twice = runs[runs.duplicated(subset=RUN_KEY, keep=False)]
+    if len(twice):
+        first = twice.iloc[0]
+        files = ", ".join(sorted(set(twice[(twice["entry"] == first["entry"]) & (twice["seed"] == first["seed"])]
+                                     ["_file"])))
+        raise TableError(f"{first['entry']} seed {first['seed']} has different results in {files} "
+                         f"(run ids differ): keep one of them")
+    return runs.drop(columns="_file")

@@ -1,0 +1,129 @@
+"""`ganbench leaderboard show | diff | merge` on crafted tables, through the real command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ganbench.leaderboard import runs_table
+from tests.test_leaderboard import record
+
+
+def ganbench(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "ganbench", *args], cwd=cwd, capture_output=True, text=True,
+                          env={**os.environ, "GANBENCH_LOAD_PLUGINS": ""})
+
+
+def write_runs(path: Path, fids: dict[str, list[float | None]], seeds: range = range(3), **context: str) -> Path:
+    """A runs CSV with one entry per key of ``fids`` (None: a diverged seed)."""
+    records = []
+    for entry, values in fids.items():
+        for seed, fid in zip(seeds, values, strict=True):
+            rec = record(entry, seed, "completed" if fid is not None else "diverged", fid)
+            rec["context"].update(context)
+            records.append(rec)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    runs_table(records, baseline="base/l/r").to_csv(path, index=False)
+    return path
+
+
+BASE = {"base/l/r": [20.0, 21.0, 22.0], "good/l/r": [10.0, 11.0, 12.0], "bad/l/r": [40.0, 41.0, 42.0]}
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "csv", "json"])
+def test_show_each_format(tmp_path: Path, fmt: str) -> None:
+    write_runs(tmp_path / "leaderboards" / "s-fashion-mnist-runs.csv", BASE)
+    proc = ganbench("leaderboard", "show", "leaderboards/s-fashion-mnist-runs.csv", "--format", fmt, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    if fmt == "table":
+        lines = out.splitlines()
+        assert "tier" in lines[0] and "\x1b[" not in out  # no colour when not on a terminal
+        assert [line.split()[3] for line in lines[1:]] == ["good/l/r", "base/l/r", "bad/l/r"]
+        assert "11.00 ± 1.00" in lines[1] and "-10.00 [" in lines[1]
+    elif fmt == "markdown":
+        lines = out.splitlines()
+        assert lines[0].startswith("| rank | tier |") and set(lines[1].replace(" ", "")) <= {"|", "-"}
+        assert len(lines) == 5 and "| good/l/r |" in lines[2]
+    elif fmt == "csv":
+        table = pd.read_csv(pd.io.common.StringIO(out))
+        assert list(table["entry"]) == ["good/l/r", "base/l/r", "bad/l/r"] and list(table["fid_mean"]) == [11, 21, 41]
+    else:
+        rows = json.loads(out)
+        assert [r["entry"] for r in rows] == ["good/l/r", "base/l/r", "bad/l/r"]
+        assert rows[0]["fid_mean"] == 11.0 and rows[1]["delta_fid"] is None  # the baseline has no difference
+
+
+def test_show_by_suite_name_and_sort(tmp_path: Path) -> None:
+    write_runs(tmp_path / "leaderboards" / "s-fashion-mnist-runs.csv", BASE)
+    proc = ganbench("leaderboard", "show", "s", "--sort", "fid_mean", "--format", "csv", cwd=tmp_path)
+    assert list(pd.read_csv(pd.io.common.StringIO(proc.stdout))["entry"]) == ["good/l/r", "base/l/r", "bad/l/r"]
+    worst_first = ganbench("leaderboard", "show", "s", "--sort", "precision", "--format", "csv", cwd=tmp_path)
+    assert worst_first.returncode == 0  # higher precision is better: sorted descending, ties stay in rank order
+    bad = ganbench("leaderboard", "show", "s", "--sort", "nope", cwd=tmp_path)
+    assert bad.returncode != 0 and "--sort" in bad.stderr and "Traceback" not in bad.stderr
+    missing = ganbench("leaderboard", "show", "quick", cwd=tmp_path)
+    assert missing.returncode == 1 and missing.stderr.strip().count("\n") == 0
+    assert missing.stderr.strip() == "Error: no table for suite 'quick' in leaderboards/ (suites there: s)"
+
+
+def test_diff_reports_added_removed_and_moved(tmp_path: Path) -> None:
+    old = write_runs(tmp_path / "old" / "s-fashion-mnist-runs.csv", BASE)
+    same = ganbench("leaderboard", "diff", str(old), str(old), cwd=tmp_path)
+    assert same.returncode == 0 and "no entry moved" in same.stdout
+    # Noise within the intervals is not a move; bad/l/r getting much better is; one entry swapped.
+    new_fids = {"base/l/r": [20.5, 21.5, 21.0], "good/l/r": [10.0, 11.0, 12.0], "bad/l/r": [14.0, 15.0, 16.0],
+                "new/l/r": [30.0, 31.0, 32.0]}
+    new = write_runs(tmp_path / "new" / "s-fashion-mnist-runs.csv", new_fids)
+    proc = ganbench("leaderboard", "diff", str(old), str(new), cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert "added     s / fashion-mnist / new/l/r" in lines
+    # bad/l/r overtook the baseline: both ranks left their intervals; base's FID stayed within its own.
+    assert [line for line in lines if line.startswith("moved")] == [
+        "moved     bad/l/r: rank 3 [3-3] -> 2 [2-2]; FID 41.00 -> 15.00",
+        "moved     base/l/r: rank 2 [2-2] -> 3 [3-3]"]
+    assert not any(line.startswith("removed") for line in lines)
+    back = ganbench("leaderboard", "diff", str(new), str(old), cwd=tmp_path)
+    assert back.returncode == 1 and "removed   s / fashion-mnist / new/l/r" in back.stdout
+    # A seed that now diverges is a move even when the FIDs of the others stay.
+    lost = write_runs(tmp_path / "lost" / "s-fashion-mnist-runs.csv", {**BASE, "good/l/r": [10.0, 11.0, None]})
+    moved = ganbench("leaderboard", "diff", str(old), str(lost), cwd=tmp_path)
+    assert moved.returncode == 1 and "good/l/r: " in moved.stdout and "diverged seeds 0 -> 1" in moved.stdout
+
+
+def test_merge_recomputes_the_summary_over_all_seeds(tmp_path: Path) -> None:
+    a = write_runs(tmp_path / "a.csv", {"base/l/r": [20.0, 21.0], "good/l/r": [10.0, 11.0]}, seeds=range(2))
+    b = write_runs(tmp_path / "b.csv", {"base/l/r": [22.0], "good/l/r": [12.0]}, seeds=range(2, 3))
+    proc = ganbench("leaderboard", "merge", str(a), str(b), str(a), "-o", "merged", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    runs = pd.read_csv(tmp_path / "merged" / "s-fashion-mnist-runs.csv")
+    assert len(runs) == 6  # a's runs given twice are kept once
+    summary = pd.read_csv(tmp_path / "merged" / "s-fashion-mnist-summary.csv").set_index("entry")
+    assert summary.loc["good/l/r", "fid_mean"] == 11.0 and summary.loc["good/l/r", "n_seeds"] == 3
+    assert summary.loc["good/l/r", "delta_fid"] == -10.0 and summary.loc["good/l/r", "seeds"] == "0;1;2"
+
+
+def test_merge_refuses_different_protocols_and_conflicting_results(tmp_path: Path) -> None:
+    a = write_runs(tmp_path / "a.csv", {"base/l/r": [20.0, 21.0]}, seeds=range(2))
+    other = write_runs(tmp_path / "b.csv", {"base/l/r": [22.0]}, seeds=range(2, 3), ganbench="0.9.0",
+                       feature_extractor="other@2")
+    proc = ganbench("leaderboard", "merge", str(a), str(other), "-o", "merged", cwd=tmp_path)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip() == ("Error: different protocols cannot share a table (feature_extractor: fe@1, "
+                                   "other@2; ganbench_version: 0.1.0, 0.9.0)")
+    assert not (tmp_path / "merged").exists()
+    # The same seed of the same entry with another result (another machine) is refused, naming the files.
+    clash = write_runs(tmp_path / "c.csv", {"base/l/r": [25.0]}, seeds=range(1))
+    clash_runs = pd.read_csv(clash).assign(run_id="other-id")
+    clash_runs.to_csv(clash, index=False)
+    proc = ganbench("leaderboard", "merge", str(a), str(clash), "-o", "merged", cwd=tmp_path)
+    assert proc.returncode == 1 and f"base/l/r seed 0 has different results in {a}, {clash}" in proc.stderr
+    summary = ganbench("leaderboard", "merge", str(a), str(tmp_path / "nothing.csv"), "-o", "m", cwd=tmp_path)
+    assert summary.returncode == 1 and "nothing.csv: no such file" in summary.stderr
