@@ -11,6 +11,7 @@ from ganbench.cli.bench import bench
 from ganbench.cli.extractor import extractor
 from ganbench.cli.leaderboard import leaderboard
 from ganbench.cli.plugins import list_components, plugins_command
+from ganbench.cli.report import report
 from ganbench.cli.run import run
 from ganbench.errors import USER_ERRORS
 
@@ -35,3 +36,4 @@ main.add_command(list_components)
 main.add_command(extractor)
 main.add_command(bench)
 main.add_command(leaderboard)
+main.add_command(report)

@@ -1,0 +1,1 @@
+"""The HTML report: ``page.build`` writes it, ``plots`` draws its pictures."""

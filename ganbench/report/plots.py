@@ -1,0 +1,115 @@
+"""The report's pictures, drawn with matplotlib (Agg, PNG) from the runs table's plot columns alone."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display; the report is files
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.figure import Figure
+from PIL import Image
+
+from ganbench.leaderboard import decode_series
+from ganbench.metrics.spectrum import BLUR_BAND, NOISE_BAND
+
+DPI = 72
+TIER_COLOURS = ("#2e7d32", "#1565c0", "#ef6c00", "#6a1b9a", "#c62828", "#546e7a")
+SEED_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")
+
+
+def _png(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def spectrum(runs: pd.DataFrame) -> bytes | None:
+    """RAPSD of each seed's samples vs the real data on log axes, blur and noise bands shaded: where
+    the fake curve falls under the real one in the blur band, the samples are blurrier than real."""
+    done = runs[runs["plot_rapsd_fake"].fillna("").astype(str).str.len() > 0] if "plot_rapsd_fake" in runs else runs[:0]
+    if done.empty:
+        return None
+    fig, ax = plt.subplots(figsize=(4.2, 3.0))
+    ax.axvspan(*BLUR_BAND, color="#4c72b0", alpha=0.12, label="blur band")
+    ax.axvspan(NOISE_BAND[0], NOISE_BAND[1], color="#dd8452", alpha=0.12, label="noise band")
+    first = done.iloc[0]
+    ax.plot(decode_series(first["plot_frequency"]), decode_series(first["plot_rapsd_real"]), color="black",
+            linewidth=2, label="real")
+    for i, (_, run) in enumerate(done.iterrows()):
+        ax.plot(decode_series(run["plot_frequency"]), decode_series(run["plot_rapsd_fake"]),
+                color=SEED_COLOURS[i % len(SEED_COLOURS)], linewidth=1, label=f"seed {run['seed']}")
+    ax.set(xscale="log", yscale="log", xlabel="frequency (cycles/px)", ylabel="normalised power")
+    ax.legend(fontsize=7, frameon=False)
+    return _png(fig)
+
+
+def curves(runs: pd.DataFrame) -> bytes | None:
+    """Cheap FID over training (left, images only) and D/G losses (right), one line per seed."""
+    ran = runs[runs["status"] != "skipped"]
+    has_fid = any(decode_series(v) for v in ran.get("plot_fid", []))
+    if ran.empty or not any(decode_series(v) for v in ran.get("plot_d_loss", [])):
+        return None
+    fig, axes = plt.subplots(1, 2 if has_fid else 1, figsize=(7.0 if has_fid else 3.6, 2.8), squeeze=False)
+    loss_ax = axes[0][-1]
+    for i, (_, run) in enumerate(ran.iterrows()):
+        colour = SEED_COLOURS[i % len(SEED_COLOURS)]
+        steps = decode_series(run["plot_step"])
+        loss_ax.plot(steps, decode_series(run["plot_d_loss"]), color=colour, linewidth=1,
+                     label=f"D, seed {run['seed']}")
+        loss_ax.plot(steps, decode_series(run["plot_g_loss"]), color=colour, linewidth=1, linestyle="--",
+                     label=f"G, seed {run['seed']}")
+        if has_fid:
+            axes[0][0].plot(decode_series(run["plot_fid_step"]), decode_series(run["plot_fid"]), marker="o",
+                            markersize=3, color=colour, label=f"seed {run['seed']}")
+    loss_ax.set(xlabel="generator step", ylabel="loss")
+    loss_ax.legend(fontsize=6, frameon=False)
+    if has_fid:
+        axes[0][0].set(xlabel="generator step", ylabel="FID (curve samples)")
+        axes[0][0].legend(fontsize=7, frameon=False)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def tradeoff(summary: pd.DataFrame) -> bytes | None:
+    """Every entry's mean FID against its mean blur score (points: modes against high-quality share),
+    coloured by tier: which fixes buy fidelity with blur, or sharpness with fidelity."""
+    if summary["fid_mean"].notna().any():
+        x, y = "blur_score_mean", "fid_mean"
+        xlabel, ylabel = "blur score (0 = as sharp as real)", "FID (lower is better)"
+    elif "high_quality_mean" in summary and summary["high_quality_mean"].notna().any():
+        x, y, xlabel, ylabel = "high_quality_mean", "modes_covered_mean", "high-quality samples %", "modes covered"
+    else:
+        return None
+    shown = summary[summary[x].notna() & summary[y].notna()]
+    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    tiers = shown["tier"].fillna(0).astype(int)
+    for tier in sorted(set(tiers)):
+        part = shown[tiers == tier]
+        ax.scatter(part[x], part[y], s=28, zorder=3, color=TIER_COLOURS[(tier - 1) % len(TIER_COLOURS)],
+                   label=f"tier {tier}" if tier else "no tier")
+    for _, row in shown.iterrows():
+        ax.annotate(str(row["entry"]), (row[x], row[y]), fontsize=6, xytext=(3, 2), textcoords="offset points")
+    if x == "blur_score_mean":
+        ax.axvline(0.0, color="grey", linewidth=0.8, linestyle=":")
+    ax.set(xlabel=xlabel, ylabel=ylabel)
+    ax.legend(fontsize=7, frameon=False)
+    return _png(fig)
+
+
+def thumbnail(png: bytes, cells: int = 4, width: int = 160) -> bytes:
+    """The top-left ``cells`` x ``cells`` samples of an 8x8 sample grid (torchvision's, 2 px padding);
+    a scatter plot (points) scaled to ``width``. Keeps the committed report small."""
+    image: Image.Image = Image.open(io.BytesIO(png))
+    if image.width == image.height and (image.width - 2) % 8 == 0 and image.width <= 8 * 66 + 2:
+        cell = (image.width - 2) // 8
+        image = image.crop((0, 0, 2 + cells * cell, 2 + cells * cell))
+    elif image.width > width:
+        image = image.resize((width, round(image.height * width / image.width)))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
