@@ -23,6 +23,7 @@ from ganbench.metrics.score import METRICS_VERSION, picture, score
 from ganbench.metrics.spectrum import spectral_curves
 from ganbench.plugins import Catalog
 from ganbench.progress import run_bar
+from ganbench.provenance import component_code
 from ganbench.runspec import RunSpec, run_id
 from ganbench.specs import DataRequest, ImageData, PointData, incompatibility
 from ganbench.store import RunStore, atomic_write_bytes
@@ -82,8 +83,11 @@ def context(spec: RunSpec, data_root: str | None) -> dict[str, str]:
         out["train_split"] = "stream"
     for factor, kind in (("architecture", "architectures"), ("loss", "losses"),
                          ("regularizer", "regularizers"), ("dataset", "datasets")):
-        info = cat.get(kind, getattr(spec, factor)).plugin
+        registered = cat.get(kind, getattr(spec, factor))
+        info = registered.plugin
         out[f"{factor}_plugin"] = f"{info.distribution}=={info.version}"
+        if info.distribution != "ganbench":  # an edited plugin never reuses the old code's records
+            out[f"{factor}_plugin"] += f"#{component_code(registered.spec)}"
     return out
 
 

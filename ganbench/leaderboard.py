@@ -47,6 +47,7 @@ PLOT_COLUMNS = {"plot_step": ("curves", "step"), "plot_d_loss": ("curves", "d_lo
                 "plot_g_loss": ("curves", "g_loss"), "plot_fid_step": ("fid_curve", "step"),
                 "plot_fid": ("fid_curve", "fid"), "plot_frequency": ("spectrum", "frequency"),
                 "plot_rapsd_fake": ("spectrum", "fake"), "plot_rapsd_real": ("spectrum", "real")}
+PLUGIN_COLUMNS = ["architecture_plugin", "loss_plugin", "regularizer_plugin", "dataset_plugin"]
 ENTRY_COLUMNS = ["architecture", "loss", "regularizer", "recipe", "optimizer"]
 # Records written before a RunSpec field existed ran with its default.
 SPEC_DEFAULTS = {f.name: f.default for f in fields(RunSpec) if f.default is not MISSING}
@@ -191,6 +192,8 @@ def summary_table(runs: pd.DataFrame, baseline: str | None = None,
         row["stability_fid_cv"] = row["fid_std"] / row["fid_mean"] if row["fid_mean"] else math.nan
         row["diverged_fraction"] = row["n_diverged"] / row["n_seeds"]
         row["skip_reason"] = "; ".join(sorted(set(group.loc[group["status"] == "skipped", "reason"])))
+        for factor in PLUGIN_COLUMNS:  # provenance: distribution==version(#code hash) of each factor
+            row[factor] = "; ".join(sorted(set(group[factor].dropna().astype(str)))) if factor in group else ""
         named = group["baseline"].dropna() if "baseline" in group else pd.Series([], dtype=object)
         row["baseline"] = baseline if baseline is not None else (named.iloc[0] if len(named) else None)
         rows.append(row)

@@ -144,3 +144,51 @@ def test_every_hook_is_documented() -> None:
     hooks = [name for name in dir(hookspecs) if name.startswith("register_")]
     assert set(hooks) == set(plugins.KINDS)
     assert [h for h in hooks if f"| `{h}(register)` |" not in text] == []
+
+
+LOSS_PLUGIN = textwrap.dedent('''
+    import torch.nn.functional as F
+    from ganbench import LossSpec, hookimpl
+
+    SMOOTH = {smooth}
+
+
+    class Smoothed:
+        def discriminator_loss(self, real_logits, fake_logits):
+            return F.softplus(-real_logits).mean() * SMOOTH + F.softplus(fake_logits).mean()
+
+        def generator_loss(self, fake_logits, real_logits):
+            return F.softplus(-fake_logits).mean()
+
+
+    @hookimpl
+    def register_losses(register):
+        register(LossSpec("smoothed", "Scaled real term", "test", Smoothed))
+''')
+
+
+def test_edited_plugin_with_the_same_version_is_rerun_not_reused(tmp_path: Path) -> None:
+    """The run id hashes the plugin's installed source, not only its version."""
+    from ganbench.builtin.suites import SUITES_DIR
+
+    site = tmp_path / "site"
+    write_plugin(site, "ganbench-smoothed", "ganbench_smoothed", LOSS_PLUGIN.format(smooth=0.9))
+    suite = tmp_path / "tiny.toml"
+    suite.write_text((SUITES_DIR / "smoke.toml").read_text().replace('name = "smoke"', 'name = "tiny"')
+                     .replace("generator_steps = 10", "generator_steps = 2").replace("seeds = [0, 1]", "seeds = [0]")
+                     .replace("fid_samples = 128", "fid_samples = 64"))
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    env.pop("GANBENCH_LOAD_PLUGINS")
+    args = [sys.executable, "-m", "ganbench", "run", "--suite-file", str(suite), "--arch", "dcgan", "--reg", "none",
+            "--loss", "non-saturating", "--loss", "smoothed"]
+
+    def run() -> dict[str, str]:
+        proc = subprocess.run(args, cwd=tmp_path, env=env, capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+        return {entry: ("reused" if "(reused" in line else "ran") for entry in ("dcgan/smoothed/none", "dcgan (")
+                for line in proc.stderr.splitlines() if entry in line}
+
+    assert run() == {"dcgan/smoothed/none": "ran", "dcgan (": "ran"}
+    assert run() == {"dcgan/smoothed/none": "reused", "dcgan (": "reused"}
+    (site / "ganbench_smoothed.py").write_text(LOSS_PLUGIN.format(smooth=0.5))  # same version 0.1.0
+    assert run() == {"dcgan/smoothed/none": "ran", "dcgan (": "reused"}
