@@ -10,7 +10,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 
-def main(page_path: Path, out: Path, width: int = 1280, height: int = 900) -> None:
+def main(page_path: Path, out: Path, width: int = 1280, height: int = 1500) -> None:
     browser_path = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser_path is None:
         sys.exit("scripts/report_screenshot.py: no chromium on PATH (apt-get install chromium)")
@@ -19,9 +19,8 @@ def main(page_path: Path, out: Path, width: int = 1280, height: int = 900) -> No
         page = browser.new_page(viewport={"width": width, "height": height})
         page.goto(page_path.resolve().as_uri())
         page.wait_for_load_state("load")
-        # The leaderboard's top rows and the first entry's samples, spectrum and curves.
-        page.locator(".entry-card").first.scroll_into_view_if_needed()
-        page.evaluate("window.scrollBy(0, -420)")
+        # From the leaderboard down: the table, the FID-blur scatter and the first entry's samples.
+        page.evaluate("document.querySelector('h3').scrollIntoView()")
         page.screenshot(path=str(out))
         browser.close()
 

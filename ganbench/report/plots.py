@@ -11,6 +11,7 @@ matplotlib.use("Agg")  # no display; the report is files
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullFormatter
 from PIL import Image
 
 from ganbench.leaderboard import decode_series
@@ -44,6 +45,7 @@ def spectrum(runs: pd.DataFrame) -> bytes | None:
         ax.plot(decode_series(run["plot_frequency"]), decode_series(run["plot_rapsd_fake"]),
                 color=SEED_COLOURS[i % len(SEED_COLOURS)], linewidth=1, label=f"seed {run['seed']}")
     ax.set(xscale="log", yscale="log", xlabel="frequency (cycles/px)", ylabel="normalised power")
+    ax.xaxis.set_minor_formatter(NullFormatter())  # log-axis minor labels overlap on a small plot
     ax.legend(fontsize=7, frameon=False)
     return _png(fig)
 
