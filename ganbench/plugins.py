@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 from typing import Any, cast
 
 import pluggy
@@ -49,6 +50,7 @@ KINDS: dict[str, tuple[str, type]] = {
     "register_recipes": ("recipes", RecipeSpec),
     "register_metrics": ("metrics", MetricSpec),
 }
+HOOK_NAMES = sorted(KINDS)
 SINGULAR = {"architectures": "architecture", "losses": "loss", "regularizers": "regularizer",
             "datasets": "dataset", "suites": "suite", "recipes": "recipe",
             "metrics": "metric"}
@@ -144,6 +146,17 @@ class _Loader:
         self.catalog.problems.append(message)
 
     def add(self, module: ModuleType, info: PluginInfo) -> None:
+        unknown = self._unknown_hooks(module)
+        if unknown:
+            # Name each misspelled hook with the closest real one, and keep the plugin's valid hooks.
+            hints = []
+            for name in unknown:
+                close = difflib.get_close_matches(name, HOOK_NAMES, n=1)
+                hints.append(f"{name} (did you mean {close[0]}?)" if close else name)
+            self.problem(f"plugin {info.name} ({info.distribution} {info.version}): unknown hook "
+                         f"{', '.join(hints)} ignored")
+            valid = {name: getattr(module, name) for name in HOOK_NAMES if self._is_hookimpl(module, name)}
+            module = cast(ModuleType, SimpleNamespace(__name__=module.__name__, **valid))
         self.pm.register(module, info.name)
         try:
             self.pm.check_pending()
@@ -154,6 +167,14 @@ class _Loader:
         self.info[info.name] = info
         self.catalog.plugins.append(info)
         self.catalog.hooks[info.name] = sorted(caller.name for caller in self.pm.get_hookcallers(module) or [])
+
+    @staticmethod
+    def _is_hookimpl(module: ModuleType, name: str) -> bool:
+        return callable(getattr(module, name, None)) and hasattr(getattr(module, name), "ganbench_impl")
+
+    def _unknown_hooks(self, module: ModuleType) -> list[str]:
+        """Functions marked ``@hookimpl`` whose name is no ganbench hook."""
+        return sorted(name for name in dir(module) if name not in HOOK_NAMES and self._is_hookimpl(module, name))
 
     def load_entry_points(self, eps: Iterable[EntryPoint], allow: set[str] | None) -> None:
         for ep in eps:

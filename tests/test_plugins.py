@@ -82,7 +82,7 @@ BROKEN = {
     "hook": ("from ganbench import hookimpl\n@hookimpl\ndef register_losses(register):\n    1 / 0\n",
              r"raised in register_losses: ZeroDivisionError"),
     "misspelled": ("from ganbench import hookimpl\n@hookimpl\ndef register_lossess(register):\n    pass\n",
-                   r"skipped: .*register_lossess"),
+                   r"unknown hook register_lossess \(did you mean register_losses\?\) ignored"),
     "duplicate": ("from ganbench import hookimpl, LossSpec\nfrom ganbench.builtin.losses import MinimaxLoss\n"
                   "@hookimpl\ndef register_losses(register):\n"
                   "    register(LossSpec('minimax', 's', 'r', MinimaxLoss))\n",
@@ -192,3 +192,14 @@ def test_edited_plugin_with_the_same_version_is_rerun_not_reused(tmp_path: Path)
     assert run() == {"dcgan/smoothed/none": "reused", "dcgan (": "reused"}
     (site / "ganbench_smoothed.py").write_text(LOSS_PLUGIN.format(smooth=0.5))  # same version 0.1.0
     assert run() == {"dcgan/smoothed/none": "ran", "dcgan (": "reused"}
+
+
+def test_misspelled_hook_names_the_closest_and_keeps_the_valid_ones(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    source = DEMO + "\n@hookimpl\ndef register_regularisers(register):\n    pass\n"
+    monkeypatch.syspath_prepend(str(write_plugin(tmp_path, "ganbench-typo", "ganbench_typo", source)))
+    catalog = plugins.load(allow=None, use_env=False, strict=False)
+    assert catalog.problems == ["plugin ganbench_typo_ep (ganbench-typo 0.1.0): unknown hook register_regularisers "
+                                "(did you mean register_regularizers?) ignored"]
+    assert "demo-mlp" in catalog.names("architectures") and "demo-loss" in catalog.names("losses")
+    assert catalog.hooks["ganbench_typo_ep"] == ["register_architectures", "register_losses"]
