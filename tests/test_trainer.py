@@ -7,11 +7,12 @@ from typing import Any, ClassVar
 import pytest
 import torch
 
-from ganbench import LossSpec, plugins
+from ganbench import LossSpec, Regularizer, RegularizerSpec, plugins
 from ganbench.builtin.losses import NonSaturatingLoss, RelativisticAverageLoss
 from ganbench.plugins import Catalog
 from ganbench.runspec import RunSpec
 from ganbench.training import trainer
+from ganbench.training.checks import ComponentError
 from ganbench.training.trainer import sample, to_model_input, train
 
 CPU = torch.device("cpu")
@@ -195,3 +196,46 @@ def test_weight_clipping_keeps_every_critic_weight_in_the_box(builtin_catalog: C
     assert all(float(p.detach().abs().max()) <= 0.01 for p in params)
     # The initial weights exceed c, so the clamp acted.
     assert any(float(p.detach().abs().max()) == pytest.approx(0.01) for p in params)
+
+
+class NanFromTheStart(NonSaturatingLoss):
+    def discriminator_loss(self, real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+        return super().discriminator_loss(real_logits, fake_logits) * float("nan")
+
+
+class CroppingAugment(Regularizer):
+    def augment(self, images: torch.Tensor) -> torch.Tensor:
+        return images[..., 2:-2, 2:-2]  # drops the border: the discriminator would fail deep inside
+
+
+class TwoLogits(Regularizer):
+    def wrap(self, generator: torch.nn.Module, discriminator: torch.nn.Module) -> tuple[torch.nn.Module,
+                                                                                      torch.nn.Module]:
+        class Twice(torch.nn.Module):
+            def __init__(self) -> None:
+                super().__init__()
+                self.inner = discriminator
+
+            def forward(self, x: torch.Tensor) -> torch.Tensor:
+                return self.inner(x).unsqueeze(1).repeat(1, 2)
+
+        return generator, Twice()
+
+
+@pytest.mark.parametrize("kind, name, spec, reason", [
+    ("losses", "nan-loss", LossSpec("nan-loss", "s", "r", NanFromTheStart),
+     "loss nan-loss: discriminator_loss() returned nan at the first step (a broken component, not a divergence)"),
+    ("regularizers", "crop", RegularizerSpec("crop", "s", "r", CroppingAugment),
+     "regularizer crop: augment() returned shape (16, 1, 24, 24), expected (16, 1, 28, 28)"),
+    ("regularizers", "two-logits", RegularizerSpec("two-logits", "s", "r", TwoLogits),
+     "architecture dcgan: discriminator returned shape (16, 2), expected (16,): one logit per sample"),
+])
+def test_a_broken_component_fails_naming_itself_not_as_a_divergence(
+        builtin_catalog: Catalog, real_train: torch.Tensor, kind: str, name: str, spec: Any, reason: str) -> None:
+    catalog = dataclasses.replace(builtin_catalog, components={k: dict(v) for k, v in
+                                                                builtin_catalog.components.items()})
+    catalog.components[kind][name] = plugins.Registered(spec, plugins.PluginInfo("bad", "test", "0"))
+    factor = {"losses": "loss", "regularizers": "regularizer"}[kind]
+    with pytest.raises(ComponentError) as caught:
+        train(tiny_spec(**{factor: name}), catalog, real_train, CPU)
+    assert str(caught.value) == reason

@@ -14,6 +14,7 @@ from torch import Tensor, nn
 from ganbench.data.luminance import luminance
 from ganbench.plugins import Catalog
 from ganbench.runspec import RunSpec
+from ganbench.training import checks
 from ganbench.training.checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from ganbench.training.optimizers import build_optimizers
 from ganbench.training.seeding import seed_everything
@@ -172,17 +173,31 @@ def train(spec: RunSpec, catalog: Catalog, data: Tensor, device: torch.device,
         sums = list(saved["sums"])
         first = result.resumed_from = result.steps_done + 1
     start = time.perf_counter() - result.train_seconds
+    arch, lossname, regname = (f"architecture {spec.architecture}", f"loss {spec.loss}",
+                               f"regularizer {spec.regularizer}")
     for step in range(first, spec.generator_steps + 1):
         regularizer.set_progress(step, spec.generator_steps)
         for k in range(spec.d_steps_per_g_step):
+            checking = step == 1 and k == 0  # each component's contract, once per fresh run
             with torch.no_grad(), autocast:
                 fake = generator(latents())
             with autocast:
                 draw = (step - 1) * draws_per_step + k  # so a resumed run continues the stream
-                real, fake = regularizer.augment(real_batch(draw)), regularizer.augment(fake)
+                raw = real_batch(draw)
+                if checking:
+                    checks.same_shape(f"{arch}: generator", fake, raw)
+                real, fake = regularizer.augment(raw), regularizer.augment(fake)
+                if checking:
+                    checks.same_shape(f"{regname}: augment()", real, raw)
+                    checks.same_shape(f"{regname}: augment()", fake, raw)
                 real_logits, fake_logits = discriminator(real).float(), discriminator(fake).float()
+                if checking:
+                    checks.logits(f"{arch}: discriminator", real_logits, batch)
                 d_loss = loss.discriminator_loss(real_logits, fake_logits)
                 penalty = regularizer.discriminator_penalty(discriminator, real, fake, real_logits, fake_logits)
+            if checking:
+                checks.finite_scalar(f"{lossname}: discriminator_loss()", d_loss)
+                checks.finite_scalar(f"{regname}: discriminator_penalty()", penalty, optional=True)
             if penalty is not None:
                 d_loss = d_loss + penalty.float()
             opt_d.zero_grad(set_to_none=True)
@@ -202,6 +217,8 @@ def train(spec: RunSpec, catalog: Catalog, data: Tensor, device: torch.device,
                         fresh = regularizer.augment(real_batch(step * draws_per_step - 1))
                         real_logits = discriminator(fresh).float()
                 g_loss = loss.generator_loss(discriminator(fake).float(), real_logits.detach())
+        if step == 1:
+            checks.finite_scalar(f"{lossname}: {'feature_loss' if uses_features else 'generator_loss'}()", g_loss)
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         opt_g.step()
