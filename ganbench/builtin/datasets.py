@@ -9,7 +9,7 @@ from torch import Tensor
 
 from ganbench.data import cifar10, fashion_mnist, image_folder, points, shapes, stacked
 from ganbench.data.fashion_mnist import Split
-from ganbench.hookspecs import Register, hookimpl
+from ganbench.hookspecs import RegisterDataset, hookimpl
 from ganbench.metrics.modes import STACKED_MODES, stacked_modes
 from ganbench.specs import DataRequest, DatasetSpec, ImageData, PointData
 
@@ -66,7 +66,7 @@ def _point_loader(name: str) -> Callable[[DataRequest], PointData]:
 
 
 @hookimpl
-def register_datasets(register: Register) -> None:
+def register_datasets(register: RegisterDataset) -> None:
     register(DatasetSpec(
         name="fashion-mnist",
         summary="Zalando's 28x28 grayscale clothing images, 10 classes (bundled 10k subset offline)",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch.nn.functional as F
 from torch import Tensor
 
-from ganbench.hookspecs import Register, hookimpl
+from ganbench.hookspecs import RegisterLoss, hookimpl
 from ganbench.specs import LossSpec
 
 
@@ -102,7 +102,7 @@ _GOODFELLOW = "Goodfellow et al. 2014, Generative Adversarial Nets, NeurIPS"
 
 
 @hookimpl
-def register_losses(register: Register) -> None:
+def register_losses(register: RegisterLoss) -> None:
     register(LossSpec("minimax", "Saturating minimax objective E[log D(x)] + E[log(1 - D(G(z)))]",
                       _GOODFELLOW, MinimaxLoss))
     register(LossSpec("non-saturating", "Generator maximises log D(G(z)) (the -log D trick)",

@@ -3,7 +3,7 @@ feature space, spectral sharpness, and mode coverage. Their order is the order o
 
 from __future__ import annotations
 
-from ganbench.hookspecs import Register, hookimpl
+from ganbench.hookspecs import RegisterMetric, hookimpl
 from ganbench.metrics import spectrum
 from ganbench.metrics.fidelity import fidelity_from_features, protocol
 from ganbench.metrics.modes import coverage
@@ -63,6 +63,6 @@ MODES = MetricSpec(
 
 
 @hookimpl
-def register_metrics(register: Register) -> None:
+def register_metrics(register: RegisterMetric) -> None:
     for metric in (FIDELITY, SHARPNESS, MODES):
         register(metric)

@@ -4,12 +4,12 @@ method as published (within the suite's budget in generator steps)."""
 
 from __future__ import annotations
 
-from ganbench.hookspecs import Register, hookimpl
+from ganbench.hookspecs import RegisterRecipe, hookimpl
 from ganbench.specs import RecipeSpec
 
 
 @hookimpl
-def register_recipes(register: Register) -> None:
+def register_recipes(register: RegisterRecipe) -> None:
     register(RecipeSpec(
         "dcgan", "DCGAN: non-saturating loss, no regularizer, Adam 2e-4, betas (0.5, 0.999), 1 D step per G step",
         "Radford, Metz & Chintala 2016, Unsupervised Representation Learning with DCGANs, ICLR",

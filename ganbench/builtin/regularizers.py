@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.nn.utils.parametrizations import spectral_norm
 
-from ganbench.hookspecs import Register, hookimpl
+from ganbench.hookspecs import RegisterRegularizer, hookimpl
 from ganbench.specs import Regularizer, RegularizerSpec
 
 _WEIGHTED = (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)
@@ -341,7 +341,7 @@ _IMAGES = frozenset({"images"})  # image augmentations: translations, cutout, co
 
 
 @hookimpl
-def register_regularizers(register: Register) -> None:
+def register_regularizers(register: RegisterRegularizer) -> None:
     register(RegularizerSpec("none", "No regularization (the baseline)", "-", Regularizer))
     register(RegularizerSpec(
         "spectral-norm", "Spectral normalisation of every discriminator layer (one power iteration per step; "

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
-from ganbench.hookspecs import Register, hookimpl
+from ganbench.hookspecs import RegisterArchitecture, hookimpl
 from ganbench.specs import ArchitectureSpec, ImageShape
 
 # Side of the first feature map: 28 px starts from 7x7, 32 and 64 px from 4x4.
@@ -123,7 +123,7 @@ def build_resize(image_shape: ImageShape, latent_dim: int) -> tuple[nn.Module, n
 
 
 @hookimpl
-def register_architectures(register: Register) -> None:
+def register_architectures(register: RegisterArchitecture) -> None:
     register(ArchitectureSpec(
         name="dcgan",
         summary="Radford et al.'s DCGAN (transposed convs up to the image, BN and ReLU in G, N(0, 0.02) "

@@ -12,7 +12,7 @@ import math
 
 from torch import Tensor, nn
 
-from ganbench.hookspecs import Register, hookimpl
+from ganbench.hookspecs import RegisterArchitecture, hookimpl
 from ganbench.specs import ArchitectureSpec, ImageShape
 
 
@@ -81,7 +81,7 @@ def build_points(point_dim: int, latent_dim: int) -> tuple[nn.Module, nn.Module]
 
 
 @hookimpl
-def register_architectures(register: Register) -> None:
+def register_architectures(register: RegisterArchitecture) -> None:
     register(ArchitectureSpec(
         name="mlp",
         summary="Fully connected G and D in the spirit of the original GAN (LeakyReLU and widths are "

@@ -30,7 +30,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ganbench.builtin.architectures.dcgan import BASE, default_width, upsamplings
-from ganbench.hookspecs import Register, hookimpl
+from ganbench.hookspecs import RegisterArchitecture, hookimpl
 from ganbench.specs import ArchitectureSpec, ImageShape
 
 # D resamples until its feature map is at most this side (8 at 32 px, 7 at 28 px, 8 at 64 px).
@@ -157,7 +157,7 @@ def build(image_shape: ImageShape, latent_dim: int) -> tuple[nn.Module, nn.Modul
 
 
 @hookimpl
-def register_architectures(register: Register) -> None:
+def register_architectures(register: RegisterArchitecture) -> None:
     register(ArchitectureSpec(
         name="resnet",
         summary="SNGAN CIFAR ResNet (G: 3 residual up-blocks, 2 from 7x7 at 28 px; D: optimized, down and "

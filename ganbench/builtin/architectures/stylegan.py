@@ -34,7 +34,7 @@ from torch import Tensor, nn
 
 from ganbench.builtin.architectures.dcgan import BASE, default_width, upsamplings
 from ganbench.builtin.architectures.resnet import ResnetDiscriminator
-from ganbench.hookspecs import Register, hookimpl
+from ganbench.hookspecs import RegisterArchitecture, hookimpl
 from ganbench.specs import ArchitectureSpec, ImageShape
 
 LRELU_GAIN = math.sqrt(2)
@@ -148,7 +148,7 @@ def build(image_shape: ImageShape, latent_dim: int) -> tuple[nn.Module, nn.Modul
 
 
 @hookimpl
-def register_architectures(register: Register) -> None:
+def register_architectures(register: RegisterArchitecture) -> None:
     register(ArchitectureSpec(
         name="stylegan-lite",
         summary="StyleGAN2-style G (equalized LR, 0.01-lr mapping, modulated/demodulated convs, noise) "
