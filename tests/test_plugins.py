@@ -203,3 +203,28 @@ def test_misspelled_hook_names_the_closest_and_keeps_the_valid_ones(tmp_path: Pa
                                 "(did you mean register_regularizers?) ignored"]
     assert "demo-mlp" in catalog.names("architectures") and "demo-loss" in catalog.names("losses")
     assert catalog.hooks["ganbench_typo_ep"] == ["register_architectures", "register_losses"]
+
+
+def test_every_spec_field_and_regularizer_method_is_documented() -> None:
+    """docs/plugins.md names every field a plugin can set and every method a regularizer can override."""
+    import dataclasses as dc
+
+    from ganbench.specs import (
+        ArchitectureSpec,
+        Column,
+        DatasetSpec,
+        LossSpec,
+        MetricSpec,
+        RecipeSpec,
+        Regularizer,
+        RegularizerSpec,
+        SuiteSpec,
+    )
+
+    text = (Path(__file__).parent.parent / "docs" / "plugins.md").read_text()
+    missing = [f"{cls.__name__}.{f.name}" for cls in (ArchitectureSpec, LossSpec, RegularizerSpec, DatasetSpec,
+                                                       SuiteSpec, RecipeSpec, MetricSpec, Column)
+               for f in dc.fields(cls) if f.name not in text]
+    methods = [name for name in vars(Regularizer) if not name.startswith("_")]
+    missing += [f"Regularizer.{name}" for name in methods if f"{name}(" not in text]
+    assert len(methods) == 10 and missing == []
