@@ -127,3 +127,24 @@ def test_merge_refuses_different_protocols_and_conflicting_results(tmp_path: Pat
     assert proc.returncode == 1 and f"base/l/r seed 0 has different results in {a}, {clash}" in proc.stderr
     summary = ganbench("leaderboard", "merge", str(a), str(tmp_path / "nothing.csv"), "-o", "m", cwd=tmp_path)
     assert summary.returncode == 1 and "nothing.csv: no such file" in summary.stderr
+
+
+def test_table_colour_marks_tier_one_and_lost_seeds() -> None:
+    """On a terminal: tier 1 green, entries that lost seeds red; the columns stay aligned."""
+    from ganbench import formats, plugins
+    from ganbench.leaderboard import summary_table
+
+    records = []
+    for entry, fids in {**BASE, "lost/l/r": [10.0, 11.0, None]}.items():
+        records += [record(entry, seed, "completed" if fid is not None else "diverged", fid)
+                    for seed, fid in enumerate(fids)]
+    metrics = plugins.load(allow=set()).metric_table()
+    summary = summary_table(runs_table(records, baseline="base/l/r", metrics=metrics), metrics=metrics)
+    plain = formats.get("table").render(summary, metrics, False).splitlines()
+    coloured = formats.get("table").render(summary, metrics, True).splitlines()
+    green, red, bold = "\x1b[32m", "\x1b[31m", "\x1b[1m"
+    by_entry = {line.split()[3]: (line, styled) for line, styled in zip(plain[1:], coloured[1:], strict=True)}
+    assert coloured[0].startswith(bold) and "\x1b[" not in "".join(plain)
+    assert by_entry["good/l/r"][1].startswith(f"{green}") and by_entry["lost/l/r"][1].startswith(red)
+    assert by_entry["bad/l/r"][1] == by_entry["bad/l/r"][0]  # tier 2+: unstyled
+    assert all(styled.endswith(line + "\x1b[0m") for line, styled in by_entry.values() if styled != line)
