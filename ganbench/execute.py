@@ -202,6 +202,9 @@ def execute(spec: RunSpec, data_root: str | None, store_root: str, checkpoint_ev
                             "g_loss": result.curve_g_loss}
         record["final_d_loss"] = result.curve_d_loss[-1] if result.curve_d_loss else None
         record["final_g_loss"] = result.curve_g_loss[-1] if result.curve_g_loss else None
+        if result.curve_g_penalty:  # a regularizer's generator-side term, logged apart from the G loss
+            record["curves"]["g_penalty"] = result.curve_g_penalty
+            record["final_g_penalty"] = result.curve_g_penalty[-1]
         curve_seconds = result.curve_seconds
         if result.status == "completed":
             eval_start = time.perf_counter()

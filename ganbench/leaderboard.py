@@ -44,7 +44,8 @@ PROTOCOL_COLUMNS = ["suite", "dataset", "dataset_source", "dataset_sha256", "gen
 # What the report draws for each run, as space-separated numbers, so that a runs table alone (merged
 # from several machines, say) rebuilds the report's curves: column -> (record field, key).
 PLOT_COLUMNS = {"plot_step": ("curves", "step"), "plot_d_loss": ("curves", "d_loss"),
-                "plot_g_loss": ("curves", "g_loss"), "plot_fid_step": ("fid_curve", "step"),
+                "plot_g_loss": ("curves", "g_loss"), "plot_g_penalty": ("curves", "g_penalty"),
+                "plot_fid_step": ("fid_curve", "step"),
                 "plot_fid": ("fid_curve", "fid"), "plot_frequency": ("spectrum", "frequency"),
                 "plot_rapsd_fake": ("spectrum", "fake"), "plot_rapsd_real": ("spectrum", "real")}
 PLUGIN_COLUMNS = ["architecture_plugin", "loss_plugin", "regularizer_plugin", "dataset_plugin"]
@@ -117,6 +118,7 @@ def runs_table(records: list[dict[str, Any]], baseline: str | None = None,
         proto = rec.get("metric_protocol", {})
         row.update({col: proto.get(col) for col in METRIC_PROTOCOL_COLUMNS})
         row.update(final_d_loss=rec.get("final_d_loss"), final_g_loss=rec.get("final_g_loss"),
+                   final_g_penalty=rec.get("final_g_penalty"),
                    curve_fid_final=rec.get("curve_fid_final"), curve_fid_best=rec.get("curve_fid_best"),
                    curve_fid_best_step=rec.get("curve_fid_best_step"))
         for factor in ("architecture", "loss", "regularizer", "dataset"):

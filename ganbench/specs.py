@@ -54,8 +54,8 @@ class Regularizer:
 
     Subclass and override what the regularizer needs: wrap the networks before the optimizers
     are built, transform every discriminator input (augmentation, noise), add a discriminator
-    penalty, act after a discriminator or generator step, or choose (and prepare) which generator
-    is evaluated.
+    penalty or a generator-side term, act after a discriminator or generator step, or choose (and
+    prepare) which generator is evaluated.
     """
 
     def wrap(self, generator: nn.Module, discriminator: nn.Module) -> tuple[nn.Module, nn.Module]:
@@ -71,6 +71,13 @@ class Regularizer:
     def discriminator_penalty(self, discriminator: nn.Module, real: Tensor, fake: Tensor,
                               real_logits: Tensor, fake_logits: Tensor) -> Tensor | None:
         """Added to the discriminator loss; ``real``/``fake`` are the (augmented) D inputs."""
+        return None
+
+    def generator_penalty(self, discriminator: nn.Module, real: Tensor, fake: Tensor) -> Tensor | None:
+        """Added to the generator loss each generator step (None: no term). ``fake`` is the augmented
+        generated batch with its gradient; ``real`` the last critic step's augmented real batch,
+        detached; ``discriminator`` may be called (its gradients are cleared before its next step).
+        Logged apart from the G loss: ``g_penalty`` in the curves, ``final_g_penalty`` in the tables."""
         return None
 
     def after_discriminator_step(self, discriminator: nn.Module) -> None:

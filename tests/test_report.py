@@ -16,11 +16,12 @@ import pandas as pd
 import pytest
 
 from ganbench.builtin.suites import SUITES_DIR
+from ganbench.leaderboard import decode_series
 from tests.conftest import write_plugin
 
 EVIL = "<script>alert(1)</script>"
 EVIL_LOSS = f'''
-from ganbench import LossSpec, hookimpl
+from ganbench import LossSpec, Regularizer, RegularizerSpec, hookimpl
 
 
 class EvilLoss:
@@ -31,9 +32,19 @@ class EvilLoss:
         return fake_logits.mean()
 
 
+class Brightness(Regularizer):
+    def generator_penalty(self, discriminator, real, fake):
+        return (fake.mean() - real.mean()).square()
+
+
 @hookimpl
 def register_losses(register):
     register(LossSpec("evil-loss", "{EVIL}", "{EVIL}", EvilLoss))
+
+
+@hookimpl
+def register_regularizers(register):
+    register(RegularizerSpec("brightness", "A generator-side term", "test", Brightness))
 '''
 
 
@@ -62,7 +73,8 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     env = {**os.environ, "PYTHONPATH": str(site)}
     env.pop("GANBENCH_LOAD_PLUGINS", None)
     run = subprocess.run([sys.executable, "-m", "ganbench", "run", "--suite-file", str(suite), "--arch", "dcgan",
-                          "--reg", "none", "--loss", "non-saturating", "--loss", "hinge", "--loss", "evil-loss"],
+                          "--reg", "none", "--reg", "brightness", "--loss", "non-saturating", "--loss", "hinge",
+                          "--loss", "evil-loss"],
                          cwd=cwd, env=env, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     made = subprocess.run([sys.executable, "-m", "ganbench", "report", "tiny", "--out", "site-report"],
@@ -76,7 +88,12 @@ def test_report_in_a_real_browser(report: Path) -> None:
 
     runs = pd.read_csv(report.parent.parent / "leaderboards" / "tiny-fashion-mnist-runs.csv")
     entries = runs["entry"].nunique()
-    assert entries == 3 and (runs.loc[runs["loss"] == "evil-loss", "status"] == "failed").all()
+    assert entries == 4 and (runs.loc[runs["loss"] == "evil-loss", "status"] == "failed").all()
+    # A regularizer's generator-side term is logged apart from the G loss, in the curves and the tables.
+    term = runs[runs["regularizer"] == "brightness"]
+    assert len(term) == 2 and term["final_g_penalty"].between(0, 4).all() and runs["final_g_penalty"].notna().sum() == 2
+    assert all(len(decode_series(v)) == len(decode_series(s)) > 0 for v, s in zip(term["plot_g_penalty"],
+                                                                                  term["plot_step"], strict=True))
     html = report.read_text()
     assert "http://" not in html and "https://" not in html  # nothing loads from the network
     with sync_playwright() as p:

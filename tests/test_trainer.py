@@ -239,3 +239,35 @@ def test_a_broken_component_fails_naming_itself_not_as_a_divergence(
     with pytest.raises(ComponentError) as caught:
         train(tiny_spec(**{factor: name}), catalog, real_train, CPU)
     assert str(caught.value) == reason
+
+
+class ZeroTerm(Regularizer):
+    def generator_penalty(self, discriminator: torch.nn.Module, real: torch.Tensor,
+                          fake: torch.Tensor) -> torch.Tensor:
+        return fake.sum() * 0.0
+
+
+class BrightnessTerm(Regularizer):
+    def generator_penalty(self, discriminator: torch.nn.Module, real: torch.Tensor,
+                          fake: torch.Tensor) -> torch.Tensor:
+        assert fake.requires_grad and not real.requires_grad
+        return 10.0 * (fake.mean() - real.mean()).square()
+
+
+def test_generator_side_term_is_added_and_logged_apart(builtin_catalog: Catalog, real_train: torch.Tensor) -> None:
+    catalog = dataclasses.replace(builtin_catalog, components={k: dict(v) for k, v in
+                                                                builtin_catalog.components.items()})
+    info = plugins.PluginInfo("terms", "test", "0")
+    for name, cls in (("zero-term", ZeroTerm), ("brightness-term", BrightnessTerm)):
+        catalog.components["regularizers"][name] = plugins.Registered(RegularizerSpec(name, "s", "r", cls), info)
+    plain = train(tiny_spec(), catalog, real_train, CPU)
+    zero = train(tiny_spec(regularizer="zero-term"), catalog, real_train, CPU)
+    pulled = train(tiny_spec(regularizer="brightness-term"), catalog, real_train, CPU)
+    assert plain.curve_g_penalty == [] and zero.curve_g_penalty == [0.0] * 4
+    # A zero term changes nothing (no extra random draws); a real one changes G and is logged apart.
+    assert all(torch.equal(a, b) for a, b in zip(weights(plain.generator).values(), weights(zero.generator).values(),
+                                                 strict=True))
+    assert zero.curve_g_loss == plain.curve_g_loss
+    assert len(pulled.curve_g_penalty) == 4 and all(0 < v < 10 for v in pulled.curve_g_penalty)
+    assert any(not torch.equal(a, b) for a, b in zip(weights(plain.generator).values(),
+                                                     weights(pulled.generator).values(), strict=True))

@@ -65,6 +65,9 @@ def curves(runs: pd.DataFrame) -> bytes | None:
                      label=f"D, seed {run['seed']}")
         loss_ax.plot(steps, decode_series(run["plot_g_loss"]), color=colour, linewidth=1, linestyle="--",
                      label=f"G, seed {run['seed']}")
+        term = decode_series(run.get("plot_g_penalty", ""))
+        if term:
+            loss_ax.plot(steps, term, color=colour, linewidth=1, linestyle=":", label=f"G term, seed {run['seed']}")
         if has_fid:
             axes[0][0].plot(decode_series(run["plot_fid_step"]), decode_series(run["plot_fid"]), marker="o",
                             markersize=3, color=colour, label=f"seed {run['seed']}")

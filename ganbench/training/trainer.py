@@ -14,6 +14,7 @@ from torch import Tensor, nn
 from ganbench.data.luminance import luminance
 from ganbench.plugins import Catalog
 from ganbench.runspec import RunSpec
+from ganbench.specs import Regularizer
 from ganbench.training import checks
 from ganbench.training.checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from ganbench.training.optimizers import build_optimizers
@@ -35,6 +36,7 @@ class TrainResult:
     curve_step: list[int] = field(default_factory=list)
     curve_d_loss: list[float] = field(default_factory=list)
     curve_g_loss: list[float] = field(default_factory=list)
+    curve_g_penalty: list[float] = field(default_factory=list)  # empty unless the regularizer adds a G term
     fid_curve_step: list[int] = field(default_factory=list)
     fid_curve: list[float] = field(default_factory=list)
 
@@ -42,7 +44,7 @@ class TrainResult:
 Evaluate = Callable[[nn.Module], float]
 # TrainResult fields a checkpoint carries over to the resumed run.
 _RESUMED_FIELDS = ("steps_done", "images_seen", "train_seconds", "curve_seconds", "curve_step", "curve_d_loss",
-                   "curve_g_loss", "fid_curve_step", "fid_curve")
+                   "curve_g_loss", "curve_g_penalty", "fid_curve_step", "fid_curve")
 LATENT_CHUNK = 500  # latents per draw in ``sample``: part of which latents each sample index gets
 WEIGHT_LIMIT = 1e6  # a weight this large means the run has blown up, even if losses are finite
 
@@ -156,7 +158,9 @@ def train(spec: RunSpec, catalog: Catalog, data: Tensor, device: torch.device,
     if not evaluate_last:
         evaluate_at.discard(spec.generator_steps)
     result = TrainResult(generator, discriminator, generator, "completed", "", 0, 0, 0.0)
-    sums = [0.0, 0.0]  # D and G losses summed over the current curve window
+    # A generator-side term is logged apart from the G loss, and only when the regularizer has one.
+    g_term = type(regularizer).generator_penalty is not Regularizer.generator_penalty
+    sums = [0.0, 0.0, 0.0]  # D loss, G loss and G term summed over the current curve window
     unread: list[Tensor] = []  # (D loss, G loss) of the steps since the losses were last read
     first = 1
     saved = load_checkpoint(checkpoint) if checkpoint else None
@@ -170,7 +174,7 @@ def train(spec: RunSpec, catalog: Catalog, data: Tensor, device: torch.device,
         set_rng_state(saved["rng"])
         for key in _RESUMED_FIELDS:
             setattr(result, key, saved["result"].get(key, getattr(result, key)))
-        sums = list(saved["sums"])
+        sums = [*saved["sums"], 0.0, 0.0, 0.0][:3]
         first = result.resumed_from = result.steps_done + 1
     start = time.perf_counter() - result.train_seconds
     arch, lossname, regname = (f"architecture {spec.architecture}", f"loss {spec.loss}",
@@ -217,13 +221,16 @@ def train(spec: RunSpec, catalog: Catalog, data: Tensor, device: torch.device,
                         fresh = regularizer.augment(real_batch(step * draws_per_step - 1))
                         real_logits = discriminator(fresh).float()
                 g_loss = loss.generator_loss(discriminator(fake).float(), real_logits.detach())
+            g_penalty = regularizer.generator_penalty(discriminator, real.detach(), fake) if g_term else None
         if step == 1:
             checks.finite_scalar(f"{lossname}: {'feature_loss' if uses_features else 'generator_loss'}()", g_loss)
+            checks.finite_scalar(f"{regname}: generator_penalty()", g_penalty, optional=True)
         opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
+        (g_loss if g_penalty is None else g_loss + g_penalty.float()).backward()
         opt_g.step()
         regularizer.after_generator_step(generator)
-        unread.append(torch.stack([d_loss.detach().float(), g_loss.detach().float()]))
+        term = g_loss.new_zeros(()) if g_penalty is None else g_penalty.detach().float()
+        unread.append(torch.stack([d_loss.detach().float(), g_loss.detach().float(), term]))
         result.steps_done = step
         window_end = step % window == 0 or step == spec.generator_steps
         saving = bool(checkpoint and checkpoint_every and step % checkpoint_every == 0 and step < spec.generator_steps)
@@ -243,7 +250,9 @@ def train(spec: RunSpec, catalog: Catalog, data: Tensor, device: torch.device,
             result.curve_step.append(step)
             result.curve_d_loss.append(sums[0] / count)
             result.curve_g_loss.append(sums[1] / count)
-            sums[:] = [0.0, 0.0]
+            if g_term:
+                result.curve_g_penalty.append(sums[2] / count)
+            sums[:] = [0.0, 0.0, 0.0]
         if evaluating:
             assert evaluate is not None
             curve_start = time.perf_counter()
@@ -283,14 +292,16 @@ def _read_losses(unread: list[Tensor], step: int, sums: list[float], result: Tra
         return None
     values = torch.stack(unread).tolist()
     unread.clear()
-    for offset, (d_value, g_value) in enumerate(values):
-        if not (math.isfinite(d_value) and math.isfinite(g_value)):
+    for offset, (d_value, g_value, term) in enumerate(values):
+        if not (math.isfinite(d_value) and math.isfinite(g_value) and math.isfinite(term)):
             bad = step - len(values) + 1 + offset
             result.steps_done = bad
-            which = "discriminator" if not math.isfinite(d_value) else "generator"
-            return f"non-finite {which} loss at generator step {bad}"
+            which = "discriminator loss" if not math.isfinite(d_value) else \
+                "generator loss" if not math.isfinite(g_value) else "generator penalty"
+            return f"non-finite {which} at generator step {bad}"
         sums[0] += d_value
         sums[1] += g_value
+        sums[2] += term
     return None
 
 
