@@ -69,6 +69,8 @@ def _json(summary: pd.DataFrame, metrics: Sequence[MetricSpec], colour: bool) ->
     def clean(value: object) -> object:
         if isinstance(value, float) and not math.isfinite(value):
             return None if math.isnan(value) else ("inf" if value > 0 else "-inf")
+        if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+            return int(value)  # CSV columns with gaps read as floats: a tier is 1, not 1.0
         return None if value is pd.NA else value
 
     rows = [{key: clean(value) for key, value in row.items()}

@@ -19,6 +19,12 @@ from ganbench.specs import MetricSpec
 
 # Columns that identify one run across tables.
 RUN_KEY = ["suite", "dataset", "entry", "seed"]
+# Protocol columns a recipe sets for its own entry: they agree within an entry, not across a table.
+RECIPE_COLUMNS = {"optimizer", "lr_generator", "lr_discriminator", "beta1", "beta2", "d_steps_per_g_step"}
+# What each kind of table must have for ganbench to read it.
+REQUIRED = {"runs": ["suite", "dataset", "entry", "architecture", "loss", "regularizer", "seed", "status", "run_id"],
+            "summary": ["suite", "dataset", "entry", "rank", "rank_low", "rank_high", "rank_value", "n_seeds",
+                        "n_completed"]}
 
 
 class TableError(Exception):
@@ -33,12 +39,26 @@ def read_table(path: Path) -> pd.DataFrame:
         raise TableError(f"{path}: no such file") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise TableError(f"{path}: not a CSV file ({str(exc).splitlines()[0]})") from None
+    if path.is_dir():
+        raise TableError(f"{path}: a folder, not a leaderboard CSV")
     if not {"schema_version", "entry", "suite", "dataset"} <= set(table.columns):
         raise TableError(f"{path}: not a ganbench leaderboard table (no schema_version/entry/suite/dataset columns)")
+    kind = "runs" if is_runs(table) else "summary"
+    missing = [c for c in REQUIRED[kind] if c not in table.columns]
+    if missing:
+        raise TableError(f"{path}: a {kind} table without the column(s) {', '.join(missing)}")
+    if table.empty:
+        raise TableError(f"{path}: a {kind} table with no rows")
+    for column in [c for c in metric_columns() if c.name in table.columns]:
+        values = table[column.name]
+        if not pd.api.types.is_numeric_dtype(values) and pd.to_numeric(values, errors="coerce").isna().gt(
+                values.isna()).any():
+            raise TableError(f"{path}: column {column.name} has values that are not numbers")
     return table
 
 
 def is_runs(table: pd.DataFrame) -> bool:
+    """A runs table (one row per run) rather than a summary."""
     return "status" in table.columns and "rank" not in table.columns
 
 
@@ -51,6 +71,8 @@ def find_tables(what: str, directory: Path) -> list[Path]:
     """``what`` is a CSV path, or a suite name whose ``<suite>-<dataset>-summary.csv`` (else its runs
     tables, to be summarised) are in ``directory``."""
     path = Path(what)
+    if path.is_dir():
+        raise TableError(f"{path}: a folder; give a suite name (its tables in --dir) or a CSV file")
     if path.suffix == ".csv" or path.is_file():
         if not path.is_file():
             raise TableError(f"{path}: no such file")
@@ -109,7 +131,8 @@ def diff(old: pd.DataFrame, new: pd.DataFrame, metrics: Sequence[MetricSpec] | N
         if isinstance(a, pd.DataFrame) or isinstance(b, pd.DataFrame):
             raise TableError(f"entry {k[2]} appears twice in one table (different protocols): compare one protocol")
         what = []
-        if _disjoint((a["rank_low"], a["rank_high"]), (b["rank_low"], b["rank_high"])):
+        ran = all(int(row.get("n_seeds", 0) or 0) > int(row.get("n_skipped", 0) or 0) for row in (a, b))
+        if ran and _disjoint((a["rank_low"], a["rank_high"]), (b["rank_low"], b["rank_high"])):
             what.append(f"rank {a['rank']} [{a['rank_low']}-{a['rank_high']}] -> {b['rank']} "
                         f"[{b['rank_low']}-{b['rank_high']}]")
         for col in headline:
@@ -137,16 +160,22 @@ def merge(tables: Sequence[tuple[Path, pd.DataFrame]]) -> pd.DataFrame:
     runs = pd.concat([t.assign(_file=str(p)) for p, t in tables], ignore_index=True)
     ran = runs[runs["status"] != "skipped"]  # skipped runs have no extractor or data hash
     columns = [c for c in PROTOCOL_COLUMNS if c in runs.columns]
-    differing = [c for c in columns if ran[c].astype(str).nunique() > 1]
+    # Table-wide settings agree across all runs; a recipe's own optimiser settings within its entry.
+    differing = [c for c in columns if c not in RECIPE_COLUMNS and ran[c].astype(str).nunique() > 1]
+    differing += [c for c in columns if c in RECIPE_COLUMNS and len(ran) and
+                  ran.groupby("entry")[c].agg(lambda v: v.astype(str).nunique()).max() > 1]
     if differing:
         detail = "; ".join(f"{c}: {', '.join(sorted(ran[c].astype(str).unique()))}" for c in differing)
         raise TableError(f"different protocols cannot share a table ({detail})")
-    runs = runs.drop_duplicates(subset=[*RUN_KEY, "run_id"]).reset_index(drop=True)
+    # The same run in two files is kept once; the same seed with another result (another machine,
+    # another status) is refused: a table has one result per seed.
+    result = [*RUN_KEY, "run_id", "status", *[c.name for c in metric_columns() if c.name in runs.columns]]
+    runs = runs.drop_duplicates(subset=result).reset_index(drop=True)
     twice = runs[runs.duplicated(subset=RUN_KEY, keep=False)]
     if len(twice):
         first = twice.iloc[0]
         files = ", ".join(sorted(set(twice[(twice["entry"] == first["entry"]) & (twice["seed"] == first["seed"])]
                                      ["_file"])))
-        raise TableError(f"{first['entry']} seed {first['seed']} has different results in {files} "
-                         f"(run ids differ): keep one of them")
+        raise TableError(f"{first['entry']} seed {first['seed']} has different results in {files}: "
+                         f"keep one of them")
     return runs.drop(columns="_file")

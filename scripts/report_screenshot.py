@@ -10,7 +10,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 
-def main(page_path: Path, out: Path, width: int = 1280, height: int = 1500) -> None:
+def main(page_path: Path, out: Path, width: int = 1920, height: int = 1500) -> None:
     browser_path = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser_path is None:
         sys.exit("scripts/report_screenshot.py: no chromium on PATH (apt-get install chromium)")

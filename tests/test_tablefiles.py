@@ -148,3 +148,64 @@ def test_table_colour_marks_tier_one_and_lost_seeds() -> None:
     assert by_entry["good/l/r"][1].startswith(f"{green}") and by_entry["lost/l/r"][1].startswith(red)
     assert by_entry["bad/l/r"][1] == by_entry["bad/l/r"][0]  # tier 2+: unstyled
     assert all(styled.endswith(line + "\x1b[0m") for line, styled in by_entry.values() if styled != line)
+
+
+def test_merge_keeps_recipe_settings_and_refuses_same_run_with_other_numbers(tmp_path: Path) -> None:
+    """A recipe's own optimiser is its entry's protocol, not the table's; one run id with two results
+    (another machine's CPU) is refused."""
+    a = write_runs(tmp_path / "a.csv", {"base/l/r": [20.0, 21.0], "good/l/r": [10.0, 11.0]}, seeds=range(2))
+    b = write_runs(tmp_path / "b.csv", {"base/l/r": [22.0], "good/l/r": [12.0]}, seeds=range(2, 3))
+    for path in (a, b):
+        table = pd.read_csv(path)
+        table.loc[table["entry"] == "good/l/r", ["lr_generator", "d_steps_per_g_step"]] = [5e-5, 5]
+        table.to_csv(path, index=False)
+    proc = ganbench("leaderboard", "merge", str(a), str(b), "-o", "merged", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    merged = pd.read_csv(tmp_path / "merged" / "s-fashion-mnist-summary.csv").set_index("entry")
+    assert merged.loc["good/l/r", "n_seeds"] == 3 and merged.loc["good/l/r", "lr_generator"] == 5e-5
+    again = pd.read_csv(a)
+    again.loc[0, "fid"] = 99.9  # same run id, another number
+    again.to_csv(tmp_path / "again.csv", index=False)
+    clash = ganbench("leaderboard", "merge", str(a), str(tmp_path / "again.csv"), "-o", "m2", cwd=tmp_path)
+    assert clash.returncode == 1
+    assert clash.stderr.strip() == f"Error: base/l/r seed 0 has different results in {a}, {tmp_path / 'again.csv'}: " \
+                                   "keep one of them"
+
+
+@pytest.mark.parametrize("content, message", [
+    ("schema_version,suite,dataset,entry,seed,status,fid\n5,s,d,a/l/r,0,completed,1\n",
+     "a runs table without the column(s) architecture, loss, regularizer, run_id"),
+    (None, "a runs table with no rows"),
+    ("nonsense\x00\x01", "not a ganbench leaderboard table"),
+])
+def test_malformed_tables_are_one_line_errors(tmp_path: Path, content: str | None, message: str) -> None:
+    path = write_runs(tmp_path / "t.csv", BASE)
+    if content is None:
+        path.write_text(path.read_text().splitlines()[0] + "\n")
+    else:
+        path.write_text(content)
+    for args in (["leaderboard", "show", str(path)], ["leaderboard", "diff", str(path), str(path)],
+                 ["leaderboard", "merge", str(path), "-o", "m"], ["report", str(path), "--out", "r"]):
+        proc = ganbench(*args, cwd=tmp_path)
+        assert proc.returncode == 1 and "Traceback" not in proc.stderr, (args, proc.stderr)
+        assert proc.stderr.strip() == f"Error: {path}: {message}" or message in proc.stderr, (args, proc.stderr)
+    bad_fid = pd.read_csv(write_runs(tmp_path / "u.csv", BASE)).astype({"fid": str})
+    bad_fid.loc[0, "fid"] = "twelve"
+    bad_fid.to_csv(tmp_path / "u.csv", index=False)
+    proc = ganbench("leaderboard", "show", str(tmp_path / "u.csv"), cwd=tmp_path)
+    assert proc.stderr.strip() == f"Error: {tmp_path / 'u.csv'}: column fid has values that are not numbers"
+    folder = ganbench("leaderboard", "show", str(tmp_path), cwd=tmp_path)
+    assert folder.returncode == 1 and "a folder" in folder.stderr and "Traceback" not in folder.stderr
+
+
+def test_sort_puts_the_best_first_on_point_suites(tmp_path: Path) -> None:
+    proc = ganbench("leaderboard", "show", str(Path(__file__).parent.parent / "leaderboards" /
+                                               "grid-grid-25-summary.csv"), "--sort", "mode_score",
+                    "--format", "csv", cwd=tmp_path)
+    scores = pd.read_csv(pd.io.common.StringIO(proc.stdout))["mode_score_mean"].dropna().tolist()
+    assert scores == sorted(scores, reverse=True) and scores[0] > 0.5
+    ranked = ganbench("leaderboard", "show", str(Path(__file__).parent.parent / "leaderboards" /
+                                                 "grid-grid-25-summary.csv"), "--sort", "rank_value",
+                      "--format", "csv", cwd=tmp_path)
+    values = pd.read_csv(pd.io.common.StringIO(ranked.stdout))["rank_value"].dropna().tolist()
+    assert values == sorted(values, reverse=True)

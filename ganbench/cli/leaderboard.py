@@ -9,10 +9,12 @@ import click
 import pandas as pd
 
 from ganbench import formats, plugins
-from ganbench.leaderboard import metric_columns, summary_table
+from ganbench.leaderboard import RANK_METRICS, metric_columns, summary_table
 from ganbench.store import atomic_write_text
 from ganbench.tablefiles import TableError, as_summary, diff, find_tables, merge, read_table
 
+# Summary columns that are not a metric's but have a better direction (False: higher is better).
+HIGHER_IS_BETTER = {"mode_score_mean": False, "n_completed": False}
 DIRECTORY = click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
                          default=Path("leaderboards"), show_default=True, help="Where suite names are looked up.")
 
@@ -35,8 +37,9 @@ def _sorted(summary: pd.DataFrame, column: str | None) -> pd.DataFrame:
     if col is not None and col.best is not None:
         ideal = col.best
         return summary.sort_values(name, key=lambda v: (v - ideal).abs(), kind="stable", na_position="last")
-    ascending = col is None or col.lower_is_better is not False
-    return summary.sort_values(name, ascending=ascending, kind="stable", na_position="last")
+    lower = dict(RANK_METRICS).get(str(summary["rank_by"].iloc[0])) if name == "rank_value" else \
+        HIGHER_IS_BETTER.get(name, col.lower_is_better if col is not None else None)
+    return summary.sort_values(name, ascending=lower is not False, kind="stable", na_position="last")
 
 
 @leaderboard.command("show")
@@ -92,4 +95,4 @@ def merge_command(tables: tuple[Path, ...], out: Path) -> None:
     runs_path, summary_path = out / f"{suite}-{dataset}-runs.csv", out / f"{suite}-{dataset}-summary.csv"
     atomic_write_text(runs_path, runs.to_csv(index=False, float_format="%.6g", lineterminator="\n"))
     atomic_write_text(summary_path, summary.to_csv(index=False, float_format="%.6g", lineterminator="\n"))
-    click.echo(f"merged {len(runs)} runs from {len(tables)} tables into {runs_path} and {summary_path}", err=True)
+    click.echo(f"merged {len(runs)} runs from {len(tables)} table(s) into {runs_path} and {summary_path}", err=True)

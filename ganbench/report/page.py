@@ -18,7 +18,7 @@ from typing import Any
 import jinja2
 import pandas as pd
 
-from ganbench.leaderboard import PLOT_COLUMNS, encode_series, summary_table, summary_view
+from ganbench.leaderboard import PLOT_COLUMNS, encode_series, metric_columns, summary_table, summary_view
 from ganbench.report import plots
 from ganbench.specs import MetricSpec
 from ganbench.store import RunStore, atomic_write_bytes, atomic_write_text
@@ -60,6 +60,7 @@ class Suite:
     rows: list[dict[str, Any]]  # cells: [(text, sort value)], tier, entry anchor
     protocol: list[tuple[str, str]]
     tradeoff: str
+    points: bool  # point data: the scatter is modes against sample quality, not FID against blur
     real_image: str
     entries: list[Entry]
     missing_grids: int
@@ -78,13 +79,17 @@ def _values(runs: pd.DataFrame, *columns: str) -> str:
     return ", ".join(sorted(found, key=lambda v: (len(v), v))) or "-"
 
 
-def _sort_value(text: str) -> str:
-    """A number to sort a cell by (its first number; ranks "1-8" by the low end); else the text."""
+def _sort_value(text: str, best: float | None = None) -> str:
+    """A number to sort a cell by (its first number; ranks "1-8" by the low end; with ``best``, the
+    distance to it, so that blur sorts nearest the real data first, as `leaderboard show` does);
+    else the text."""
     head = text.split(" ")[0].split("-")[0] if text[:1].isdigit() else text.split(" ")[0]
     try:
         value = float(head.replace("+", ""))
     except ValueError:
         return "" if text in ("-", "lost") else text.lower()
+    if best is not None:
+        value = abs(value - best)
     return repr(value) if math.isfinite(value) else ""
 
 
@@ -129,10 +134,12 @@ def _suite(runs: pd.DataFrame, store: RunStore | None, writer: _Writer, metrics:
     view = summary_view(summary, metrics)
     suite, dataset = str(runs["suite"].iloc[0]), str(runs["dataset"].iloc[0])
     anchors = {entry: f"s{index}-e{i}" for i, entry in enumerate(summary["entry"])}
+    ideal = {col.label: col.best for col in metric_columns(metrics) if col.best is not None}
     rows = []
     for (_, cells), (_, row) in zip(view.iterrows(), summary.iterrows(), strict=True):
-        rows.append({"cells": [(str(v), _sort_value(str(v))) for v in cells], "tier": "" if pd.isna(row["tier"])
-                     else str(int(row["tier"])), "anchor": anchors[row["entry"]]})
+        rows.append({"cells": [(str(v), _sort_value(str(v), ideal.get(str(label))))
+                               for label, v in cells.items()],
+                     "tier": "" if pd.isna(row["tier"]) else str(int(row["tier"])), "anchor": anchors[row["entry"]]})
     ran = runs[runs["status"] != "skipped"]
     sha = ran["dataset_sha256"].dropna()
     real_png = store.real_grid_path(str(sha.iloc[0])) if store is not None and len(sha) else None
@@ -161,7 +168,7 @@ def _suite(runs: pd.DataFrame, store: RunStore | None, writer: _Writer, metrics:
                                          f"completed)"))
     return Suite(f"{suite} · {dataset}", f"s{index}", list(view.columns), rows,
                  [(k, v) for k, v in protocol if v != "-"], writer.image(plots.tradeoff(summary), "tradeoff"),
-                 real_image, entries, missing)
+                 not summary["fid_mean"].notna().any(), real_image, entries, missing)
 
 
 def build(tables: Sequence[pd.DataFrame], out: Path, store: Path | None,

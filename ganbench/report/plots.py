@@ -91,14 +91,16 @@ def tradeoff(summary: pd.DataFrame) -> bytes | None:
     else:
         return None
     shown = summary[summary[x].notna() & summary[y].notna()]
-    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    fig, ax = plt.subplots(figsize=(11.0, 6.5))
     tiers = shown["tier"].fillna(0).astype(int)
     for tier in sorted(set(tiers)):
         part = shown[tiers == tier]
         ax.scatter(part[x], part[y], s=28, zorder=3, color=TIER_COLOURS[(tier - 1) % len(TIER_COLOURS)],
                    label=f"tier {tier}" if tier else "no tier")
     for _, row in shown.iterrows():
-        ax.annotate(str(row["entry"]), (row[x], row[y]), fontsize=6, xytext=(3, 2), textcoords="offset points")
+        ax.annotate(str(row["entry"]), (row[x], row[y]), fontsize=7, xytext=(3, 2), textcoords="offset points",
+                    annotation_clip=False)
+    ax.margins(x=0.25)  # room for the labels of the right-most entries
     if x == "blur_score_mean":
         ax.axvline(0.0, color="grey", linewidth=0.8, linestyle=":")
     ax.set(xlabel=xlabel, ylabel=ylabel)
