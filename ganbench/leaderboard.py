@@ -255,12 +255,16 @@ def write_tables(records: list[dict[str, Any]], out: Path, baseline: str | None 
     """Write the runs and summary CSVs; ``baseline`` is the suite's baseline entry (see ``runs_table``)."""
     runs = runs_table(records, baseline, metrics)
     summary = summary_table(runs, metrics=metrics)
+    return (*write_frames(runs, summary, out), summary)
+
+
+def write_frames(runs: pd.DataFrame, summary: pd.DataFrame, out: Path) -> tuple[Path, Path]:
+    """``out/<suite>-<dataset>-runs.csv`` and ``-summary.csv``, each written atomically."""
     suite, dataset = runs["suite"].iloc[0], runs["dataset"].iloc[0]
-    runs_path = out / f"{suite}-{dataset}-runs.csv"
-    summary_path = out / f"{suite}-{dataset}-summary.csv"
-    atomic_write_text(runs_path, runs.to_csv(index=False, float_format="%.6g", lineterminator="\n"))
-    atomic_write_text(summary_path, summary.to_csv(index=False, float_format="%.6g", lineterminator="\n"))
-    return runs_path, summary_path, summary
+    paths = out / f"{suite}-{dataset}-runs.csv", out / f"{suite}-{dataset}-summary.csv"
+    for path, table in zip(paths, (runs, summary), strict=True):
+        atomic_write_text(path, table.to_csv(index=False, float_format="%.6g", lineterminator="\n"))
+    return paths
 
 
 def _ranked(summary: pd.DataFrame) -> tuple[str, int]:

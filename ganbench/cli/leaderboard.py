@@ -9,8 +9,7 @@ import click
 import pandas as pd
 
 from ganbench import formats, plugins
-from ganbench.leaderboard import RANK_METRICS, metric_columns, summary_table
-from ganbench.store import atomic_write_text
+from ganbench.leaderboard import RANK_METRICS, metric_columns, summary_table, write_frames
 from ganbench.tablefiles import TableError, as_summary, diff, find_tables, merge, read_table
 
 # Summary columns that are not a metric's but have a better direction (False: higher is better).
@@ -90,9 +89,5 @@ def merge_command(tables: tuple[Path, ...], out: Path) -> None:
     if len(suites) > 1:
         raise TableError("the tables hold different suites or datasets: "
                          + ", ".join(f"{s}/{d}" for s, d in suites.itertuples(index=False)))
-    suite, dataset = suites.iloc[0]
-    summary = summary_table(runs)
-    runs_path, summary_path = out / f"{suite}-{dataset}-runs.csv", out / f"{suite}-{dataset}-summary.csv"
-    atomic_write_text(runs_path, runs.to_csv(index=False, float_format="%.6g", lineterminator="\n"))
-    atomic_write_text(summary_path, summary.to_csv(index=False, float_format="%.6g", lineterminator="\n"))
+    runs_path, summary_path = write_frames(runs, summary_table(runs), out)
     click.echo(f"merged {len(runs)} runs from {len(tables)} table(s) into {runs_path} and {summary_path}", err=True)
