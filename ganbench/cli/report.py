@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from ganbench import plugins
-from ganbench.report.page import build
 from ganbench.tablefiles import TableError, find_tables, is_runs, read_table
 
 
@@ -29,6 +28,8 @@ def report(what: tuple[str, ...], out: Path, directory: Path, store: Path) -> No
         if not is_runs(table):
             raise TableError(f"{path}: a summary table; the report needs runs tables (<suite>-<dataset>-runs.csv)")
         tables.append(table)
+    from ganbench.report.page import build  # matplotlib and Jinja2 load only for this command
+
     page = build(tables, out, store if store.is_dir() else None, plugins.load().metric_table())
     click.echo(f"wrote {page} ({len(tables)} table(s); open it in a browser)", err=True)
 
