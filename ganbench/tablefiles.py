@@ -85,6 +85,15 @@ def find_tables(what: str, directory: Path) -> list[Path]:
     return found
 
 
+def mixed_protocols(summary: pd.DataFrame) -> list[str]:
+    """Protocol columns that split an entry into several summary rows (runs of one entry made under
+    different protocols: another ganbench version, say); [] when every entry has one row."""
+    key = ["suite", "dataset", "entry"]
+    twice = summary[summary.duplicated(subset=key, keep=False)]
+    return [c for c in PROTOCOL_COLUMNS if c in twice.columns and len(twice) and
+            twice.groupby(key)[c].agg(lambda v: v.astype(str).nunique()).max() > 1]
+
+
 @dataclass
 class Diff:
     added: list[str] = field(default_factory=list)

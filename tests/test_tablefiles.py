@@ -209,3 +209,16 @@ def test_sort_puts_the_best_first_on_point_suites(tmp_path: Path) -> None:
                       "--format", "csv", cwd=tmp_path)
     values = pd.read_csv(pd.io.common.StringIO(ranked.stdout))["rank_value"].dropna().tolist()
     assert values == sorted(values, reverse=True)
+
+
+def test_show_warns_when_an_entry_spans_protocols(tmp_path: Path) -> None:
+    path = write_runs(tmp_path / "t.csv", BASE)
+    table = pd.read_csv(path)
+    table.loc[table["seed"] == 2, "ganbench_version"] = "0.9.0"
+    table.to_csv(path, index=False)
+    proc = ganbench("leaderboard", "show", str(path), "--format", "csv", cwd=tmp_path)
+    assert proc.returncode == 0 and len(pd.read_csv(pd.io.common.StringIO(proc.stdout))) == 6
+    assert proc.stderr.strip() == (f"ganbench: warning: {path}: entries appear once per protocol (differing: "
+                                   "ganbench_version); `leaderboard merge` refuses such tables")
+    clean = ganbench("leaderboard", "show", str(write_runs(tmp_path / "u.csv", BASE)), cwd=tmp_path)
+    assert clean.stderr == ""

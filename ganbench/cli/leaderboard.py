@@ -10,7 +10,7 @@ import pandas as pd
 
 from ganbench import formats, plugins
 from ganbench.leaderboard import RANK_METRICS, metric_columns, summary_table, write_frames
-from ganbench.tablefiles import TableError, as_summary, diff, find_tables, merge, read_table
+from ganbench.tablefiles import TableError, as_summary, diff, find_tables, merge, mixed_protocols, read_table
 
 # Summary columns that are not a metric's but have a better direction (False: higher is better).
 HIGHER_IS_BETTER = {"mode_score_mean": False, "n_completed": False}
@@ -53,6 +53,10 @@ def show(what: str, directory: Path, sort_by: str | None, fmt: str) -> None:
     colour = fmt == "table" and sys.stdout.isatty()
     for index, path in enumerate(find_tables(what, directory)):
         summary = _sorted(as_summary(read_table(path), metrics), sort_by)
+        mixed = mixed_protocols(summary)
+        if mixed:  # each row is right, but the reader should know why an entry appears twice
+            click.echo(f"ganbench: warning: {path}: entries appear once per protocol (differing: "
+                       f"{', '.join(mixed)}); `leaderboard merge` refuses such tables", err=True)
         if fmt in ("table", "markdown") and len(find_tables(what, directory)) > 1:
             click.echo(("\n" if index else "") + f"{path.name}:")
         click.echo(output.render(summary, metrics, colour))
