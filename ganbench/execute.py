@@ -17,17 +17,18 @@ import torch_fidelity
 
 import ganbench
 from ganbench import plugins
+from ganbench.datakinds import DataKind, kind_of, prepare_images
 from ganbench.metrics import registry
 from ganbench.metrics.fidelity import extract, fidelity, fidelity_from_features, reference_features
-from ganbench.metrics.score import METRICS_VERSION, picture, score
+from ganbench.metrics.score import METRICS_VERSION, score
 from ganbench.metrics.spectrum import spectral_curves
 from ganbench.plugins import Catalog
 from ganbench.progress import run_bar
 from ganbench.provenance import component_code
 from ganbench.runspec import RunSpec, run_id
-from ganbench.specs import DataRequest, ImageData, PointData, incompatibility
+from ganbench.specs import DataRequest, incompatibility
 from ganbench.store import RunStore, atomic_write_bytes
-from ganbench.training.trainer import prepare_images, sample, train
+from ganbench.training.trainer import sample, train
 
 RECORD_VERSION = 1
 
@@ -39,7 +40,7 @@ class DatasetSplits:
     source: str
     sha256: str
     feature_extractor: str
-    kind: str  # "images" or "points"
+    kind: DataKind
 
 
 @cache
@@ -54,20 +55,19 @@ def dataset_splits(name: str, data_root: str | None, resolution: int, channels: 
     root = Path(data_root) if data_root else None
     train_data, reference = (spec.load(DataRequest(split, root, resolution, channels))
                              for split in ("train", "reference"))
-    if isinstance(train_data, PointData) and isinstance(reference, PointData):
-        train_images, reference_images = train_data.points, reference.points
-    elif isinstance(train_data, ImageData) and isinstance(reference, ImageData):
-        train_images = prepare_images(train_data.images, resolution, channels)
-        reference_images = prepare_images(reference.images, resolution, channels)
-    else:
-        raise TypeError(f"dataset {name}: load() must return ImageData or PointData for both splits")
+    kind = kind_of(spec)
+    try:
+        train_images = kind.prepare(train_data, resolution, channels)
+        reference_images = kind.prepare(reference, resolution, channels)
+    except TypeError as exc:
+        raise TypeError(f"dataset {name}: {exc}") from None
     digest = hashlib.sha256()
     for images in (train_images, reference_images):
         digest.update(images.numpy().tobytes())
     source = train_data.source if train_data.source == reference.source else \
         f"{train_data.source} | {reference.source}"
     return DatasetSplits(train_images, reference_images, source, digest.hexdigest()[:16],
-                         spec.feature_extractor, spec.kind)
+                         spec.feature_extractor, kind)
 
 
 def context(spec: RunSpec, data_root: str | None) -> dict[str, str]:
@@ -95,7 +95,7 @@ def feature_extractor(spec: RunSpec, data: DatasetSplits) -> str:
     """The suite's (or --extractor's) choice, else the dataset's default; "" for point data. A default
     that cannot read the run's channels (the stacked CNN on a grayscale run) gives way to the
     Fashion-MNIST CNN; an explicit choice never changes silently (it fails the run instead)."""
-    if data.kind != "images":
+    if not data.kind.has_features:
         return ""
     if spec.feature_extractor:
         return spec.feature_extractor
@@ -107,11 +107,10 @@ def incompatible(spec: RunSpec) -> str | None:
     """The declared reason this combination cannot run, if any."""
     cat = catalog()
     arch = cat.spec("architectures", spec.architecture)
-    kind = cat.spec("datasets", spec.dataset).kind
-    if kind == "images" and spec.resolution not in arch.resolutions:
-        return f"{arch.name} supports {', '.join(map(str, arch.resolutions))} px images, not {spec.resolution}"
-    return incompatibility(arch, cat.spec("losses", spec.loss), cat.spec("regularizers", spec.regularizer),
-                           data_kind=kind, providers=providers())
+    kind = kind_of(cat.spec("datasets", spec.dataset))
+    return kind.unsupported(arch, spec.resolution) or incompatibility(
+        arch, cat.spec("losses", spec.loss), cat.spec("regularizers", spec.regularizer),
+        data_kind=kind.name, providers=providers())
 
 
 @cache
@@ -140,9 +139,10 @@ def train_stream(spec: RunSpec, data_root: str | None) -> Callable[[int, int], t
 def mode_samples(spec: RunSpec, generator: torch.nn.Module, device: torch.device) -> torch.Tensor | None:
     """The separate, larger sample on which modes are counted (``mode_samples``, e.g. 26,000 on
     stacked Fashion-MNIST as in VEEGAN and PacGAN), drawn in batches; None: count on the FID samples."""
-    if not spec.mode_samples or catalog().spec("datasets", spec.dataset).modes is None:
+    dataset = catalog().spec("datasets", spec.dataset)
+    if not spec.mode_samples or dataset.modes is None:
         return None
-    return sample(generator, spec.mode_samples, spec.latent_dim, spec.seed, device)
+    return sample(generator, spec.mode_samples, spec.latent_dim, spec.seed, device, kind_of(dataset))
 
 
 def auto_checkpoint_every(spec: RunSpec) -> int:
@@ -182,13 +182,13 @@ def execute(spec: RunSpec, data_root: str | None, store_root: str, checkpoint_ev
 
         def curve_fid(generator: torch.nn.Module) -> float:
             real_f = reference_features(real_curve, extractor, data.sha256, cache_dir, cuda)  # on disk after the first
-            fake = sample(generator, spec.curve_fid_samples, spec.latent_dim, spec.seed, device)
+            fake = sample(generator, spec.curve_fid_samples, spec.latent_dim, spec.seed, device, data.kind)
             return fidelity(fake, real_curve, extractor, cuda=cuda, kid=False, prc=False, real_features=real_f)["fid"]
 
         checkpoint = store.checkpoint_path(rid)
         with run_bar(bars, spec.generator_steps, f"{spec.entry} seed {spec.seed}") as on_step:
             # Point data has no FID, so no cheap-FID curve either.
-            evaluate = curve_fid if data.kind == "images" else None
+            evaluate = curve_fid if data.kind.has_features else None
             # The last curve point comes from the final sample's features below (its first
             # curve_fid_samples are the same latents through the same weights), not a second sampling.
             result = train(spec, catalog(), data.train, device, evaluate=evaluate, checkpoint=checkpoint,
@@ -208,20 +208,20 @@ def execute(spec: RunSpec, data_root: str | None, store_root: str, checkpoint_ev
         curve_seconds = result.curve_seconds
         if result.status == "completed":
             eval_start = time.perf_counter()
-            fake = sample(result.evaluated, spec.fid_samples, spec.latent_dim, spec.seed, device)
+            fake = sample(result.evaluated, spec.fid_samples, spec.latent_dim, spec.seed, device, data.kind)
             real = data.reference[: spec.fid_samples]
             dataset = catalog().spec("datasets", spec.dataset)
-            fake_features = extract(fake, extractor, cuda) if data.kind == "images" else None
+            fake_features = extract(fake, extractor, cuda) if data.kind.has_features else None
             record["metrics"], record["metric_protocol"] = score(
                 fake, real, dataset, extractor, spec.channels, data.sha256, catalog().metric_table(), cache_dir,
                 cuda=cuda,
                 mode_fake=mode_samples(spec, result.evaluated, device), fake_features=fake_features)
             record["reference_samples"] = int(real.shape[0])
-            atomic_write_bytes(store.grid_path(rid), picture(fake, real, dataset))
-            if data.kind == "images":
+            atomic_write_bytes(store.grid_path(rid), data.kind.picture(fake, real))
+            if data.kind.has_features:
                 record["spectrum"] = spectral_curves(fake, real)
                 if not store.real_grid_path(data.sha256).is_file():
-                    atomic_write_bytes(store.real_grid_path(data.sha256), picture(real, real, dataset))
+                    atomic_write_bytes(store.real_grid_path(data.sha256), data.kind.picture(real, real))
             record["eval_seconds"] = round(time.perf_counter() - eval_start, 3)
             if fake_features is not None and evaluate is not None and spec.eval_points > 0:
                 curve_start = time.perf_counter()

@@ -16,6 +16,7 @@ import pluggy
 
 from ganbench import hookspecs
 from ganbench.specs import (
+    DATA_KINDS,
     NAME_RE,
     ArchitectureSpec,
     ComponentSpec,
@@ -224,6 +225,10 @@ class _Loader:
                 first = table[spec.name].plugin
                 self.problem(f"{where} registered {kind} {spec.name!r}, already registered by plugin "
                              f"{first.name} ({first.distribution}); ignored")
+                return
+            if isinstance(spec, DatasetSpec) and spec.kind not in DATA_KINDS:
+                self.problem(f"{where} registered dataset {spec.name!r} of kind {spec.kind!r}; "
+                             f"the kinds are {', '.join(DATA_KINDS)}; ignored")
                 return
             if isinstance(spec, MetricSpec):
                 clash = self._column_clash(spec)

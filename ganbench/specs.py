@@ -320,7 +320,7 @@ Scored = tuple[dict[str, float], dict[str, Any]]
 class MetricSpec:
     """A metric: ``compute(ScoreInput)`` gives its ``columns``' values for one run plus the protocol
     it used (stored in the record). It applies to the ``data_kinds`` listed and, with ``needs_modes``,
-    only to datasets with known modes scored on their own channels. Registration order is the order
+    only where the dataset's modes are defined for the run (``DataKind.modes_defined``). Registration order is the order
     of the columns in every table."""
 
     name: str
@@ -330,14 +330,6 @@ class MetricSpec:
     compute: Callable[[ScoreInput], Scored]
     data_kinds: frozenset[str] = frozenset({"images"})
     needs_modes: bool = False
-
-    def applies(self, dataset: DatasetSpec, channels: int) -> bool:
-        """Whether this metric scores runs on ``dataset`` trained with ``channels`` channels."""
-        if dataset.kind not in self.data_kinds:
-            return False
-        # Modes are defined on the dataset's own channels; a grayscale run of RGB data has none.
-        return not self.needs_modes or (dataset.modes is not None and
-                                        (dataset.kind == "points" or channels == dataset.image_shape[0]))
 
 
 ComponentSpec = ArchitectureSpec | LossSpec | RegularizerSpec | DatasetSpec | SuiteSpec | RecipeSpec | MetricSpec

@@ -92,6 +92,9 @@ BROKEN = {
     "metriccolumn": ("from ganbench import hookimpl, Column, MetricSpec\n@hookimpl\ndef register_metrics(register):\n"
                      "    register(MetricSpec('my-fid', 's', 'r', (Column('fid', 'FID'),), lambda data: ({}, {})))\n",
                      r"registered metric 'my-fid': column 'fid' belongs to metric 'fidelity'; ignored"),
+    "datakind": ("from ganbench import hookimpl, DatasetSpec\n@hookimpl\ndef register_datasets(register):\n"
+                 "    register(DatasetSpec('voxels', 's', 'r', print, '', (1, 8, 8), kind='voxels'))\n",
+                 r"registered dataset 'voxels' of kind 'voxels'; the kinds are images, points; ignored"),
 }
 
 

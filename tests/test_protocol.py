@@ -24,6 +24,7 @@ import torch
 
 from ganbench import RegularizerSpec, plugins
 from ganbench.builtin.suites import SUITES_DIR
+from ganbench.datakinds import IMAGES
 from ganbench.execute import execute
 from ganbench.leaderboard import TIMING_COLUMNS
 from ganbench.metrics.fidelity import fidelity
@@ -62,7 +63,7 @@ def test_last_curve_point_is_the_final_sample_scored_on_fewer_images(tmp_path: P
     assert record["fid_curve"]["step"] == [3, 6] and record["curve_fid_final"] == record["fid_curve"]["fid"][-1]
     assert record["curve_seconds"] > 0 and record["eval_seconds"] > 0
     result = train(spec, builtin_catalog, real_train, CPU)
-    fake = sample(result.evaluated, 64, spec.latent_dim, spec.seed, CPU)
+    fake = sample(result.evaluated, 64, spec.latent_dim, spec.seed, CPU, IMAGES)
     again = fidelity(fake, real_reference[:64], record["feature_extractor"], kid=False, prc=False)["fid"]
     assert record["fid_curve"]["fid"][-1] == again
 

@@ -9,11 +9,12 @@ import torch
 
 from ganbench import LossSpec, Regularizer, RegularizerSpec, plugins
 from ganbench.builtin.losses import NonSaturatingLoss, RelativisticAverageLoss
+from ganbench.datakinds import IMAGES
 from ganbench.plugins import Catalog
 from ganbench.runspec import RunSpec
 from ganbench.training import trainer
 from ganbench.training.checks import ComponentError
-from ganbench.training.trainer import sample, to_model_input, train
+from ganbench.training.trainer import sample, train
 
 CPU = torch.device("cpu")
 
@@ -40,7 +41,7 @@ def test_same_seed_gives_identical_weights(builtin_catalog: Catalog, real_train:
         assert all(torch.equal(x, y) for x, y in zip(weights(a.discriminator).values(),
                                                      weights(b.discriminator).values(), strict=True))
         assert a.curve_d_loss == b.curve_d_loss and a.curve_g_loss == b.curve_g_loss
-        assert torch.equal(sample(a.generator, 32, 16, 0, CPU), sample(b.generator, 32, 16, 0, CPU))
+        assert torch.equal(sample(a.generator, 32, 16, 0, CPU, IMAGES), sample(b.generator, 32, 16, 0, CPU, IMAGES))
         c = train(dataclasses.replace(spec, seed=1), builtin_catalog, real_train, CPU)
         assert not torch.equal(weights(c.generator)[next(iter(wa))], wa[next(iter(wa))])
 
@@ -113,7 +114,7 @@ def test_every_regularizer_trains(builtin_catalog: Catalog, real_train: torch.Te
         spec = tiny_spec(regularizer=reg, generator_steps=6, curve_points=1)
         result = train(spec, builtin_catalog, real_train, CPU)
         assert result.status == "completed" and math.isfinite(result.curve_d_loss[-1]), reg
-        images = sample(result.evaluated, 8, 16, 0, CPU)
+        images = sample(result.evaluated, 8, 16, 0, CPU, IMAGES)
         assert images.shape == (8, 1, 28, 28) and images.dtype == torch.uint8
     # EMA scores its averaged copy, everything else the trained generator itself.
     ema = train(tiny_spec(regularizer="ema", generator_steps=3), builtin_catalog, real_train, CPU)
@@ -176,7 +177,7 @@ def test_relativistic_generator_step_sees_the_updated_d_on_a_fresh_real_batch(
                    real_train, CPU, stream=stream)
     assert draws == [0, 1]  # the D step's batch, then a fresh one for the G step
     with torch.no_grad():  # after one G step, result.discriminator is the D the G step saw
-        expected = result.discriminator(to_model_input(stream(16, 1)))
+        expected = result.discriminator(IMAGES.model_input(stream(16, 1)))
     (g_real,), (d_real,) = RecordingRelativistic.seen["g"], RecordingRelativistic.seen["d"]
     assert torch.allclose(g_real, expected)
     assert not torch.allclose(g_real, d_real)

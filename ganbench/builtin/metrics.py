@@ -3,6 +3,7 @@ feature space, spectral sharpness, and mode coverage. Their order is the order o
 
 from __future__ import annotations
 
+from ganbench.datakinds import kind_of
 from ganbench.hookspecs import RegisterMetric, hookimpl
 from ganbench.metrics import spectrum
 from ganbench.metrics.fidelity import fidelity_from_features, protocol
@@ -24,7 +25,7 @@ def _sharpness(data: ScoreInput) -> Scored:
 def _modes(data: ScoreInput) -> Scored:
     dataset = data.dataset
     counted = data.fake if data.mode_fake is None else data.mode_fake
-    points = dataset.kind == "points"
+    points = kind_of(dataset).mode_quality
     values = coverage(dataset.modes(counted), dataset.n_modes, quality=points) if dataset.modes else {}
     proto = {"modes": f"{dataset.name}: {dataset.n_modes} modes"
                       + (", high quality = within 3 std of a centre" if points else ""),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 import sys
 import time
@@ -14,6 +13,7 @@ import click
 import torch
 
 from ganbench import plugins
+from ganbench.datakinds import kind_of
 from ganbench.executors.local import default_workers, run_specs
 from ganbench.leaderboard import format_summary, write_tables
 from ganbench.metrics import registry
@@ -118,18 +118,14 @@ def run(run_all: bool, suite: str, suite_file: Path | None, out: Path, store: Pa
     started = time.perf_counter()
 
     bars = sys.stderr.isatty()
+    kind = kind_of(catalog.spec("datasets", chosen.dataset))
     bar = suite_bar(bars, total, f"suite {chosen.name}")
 
     def progress(record: dict[str, Any], reused: bool) -> None:
         nonlocal done
         done += 1
         metrics = record.get("metrics", {})
-        if "fid" in metrics:
-            what = f"fid {metrics['fid']:.2f}"
-        elif "modes_covered" in metrics:
-            what = f"{metrics['modes_covered']:.0f} modes, {metrics.get('high_quality', math.nan):.1f}% high quality"
-        else:
-            what = record.get("reason", "")
+        what = kind.headline(metrics) if metrics else record.get("reason", "")
         how = "reused" if reused else f"{record.get('wall_seconds', 0):.0f} s"
         elapsed = time.perf_counter() - started
         line = (f"[{done}/{total}] {record['entry']} seed {record['spec']['seed']}: "

@@ -20,7 +20,7 @@ import torch
 
 from ganbench.execute import catalog, dataset_splits, incompatible
 from ganbench.runspec import RunSpec
-from ganbench.training.trainer import build_networks, to_model_input
+from ganbench.training.trainer import build_networks
 
 _REPEATS = 1  # after a warm-up pass: the order needs ratios, not precise times
 
@@ -29,7 +29,8 @@ _REPEATS = 1  # after a warm-up pass: the order needs ratios, not precise times
 def update_seconds(architecture: str, dataset: str, data_root: str | None, resolution: int, channels: int,
                    latent_dim: int, batch_size: int) -> float:
     """Seconds of one G-and-D forward/backward pass at this shape and batch, on one CPU thread."""
-    data = dataset_splits(dataset, data_root, resolution, channels).train
+    splits = dataset_splits(dataset, data_root, resolution, channels)
+    data = splits.train
     spec_shape = RunSpec(suite="cost", dataset=dataset, architecture=architecture, loss="none", regularizer="none",
                          seed=0, resolution=resolution, channels=channels, latent_dim=latent_dim,
                          generator_steps=1, batch_size=batch_size, d_steps_per_g_step=1, lr_generator=0.0,
@@ -40,7 +41,7 @@ def update_seconds(architecture: str, dataset: str, data_root: str | None, resol
         with torch.random.fork_rng():
             torch.manual_seed(0)
             generator, discriminator = build_networks(spec_shape, catalog(), data)
-            real = to_model_input(data[:batch_size])
+            real = splits.kind.model_input(data[:batch_size])
             best = float("inf")
             for _ in range(_REPEATS + 1):  # the first pass pays for one-off allocations
                 start = time.perf_counter()

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from torch import Tensor
-from torchvision.utils import save_image
 
-from ganbench.data.points import scatter
+from ganbench.datakinds import kind_of
 from ganbench.metrics.fidelity import extract, reference_features
 from ganbench.specs import DatasetSpec, MetricSpec, ScoreInput
 
 # Bumped whenever a metric's definition changes, so records scored the old way are never reused.
 METRICS_VERSION = 3  # 3: density/coverage balls are open (distance < radius)
+
+
+def applies(metric: MetricSpec, dataset: DatasetSpec, channels: int) -> bool:
+    """Whether ``metric`` scores runs on ``dataset`` trained with ``channels`` channels."""
+    kind = kind_of(dataset)
+    if kind.name not in metric.data_kinds:
+        return False
+    return not metric.needs_modes or kind.modes_defined(dataset, channels)
 
 
 def score(fake: Tensor, real: Tensor, dataset: DatasetSpec, feature_extractor: str, channels: int,
@@ -46,7 +52,7 @@ def score(fake: Tensor, real: Tensor, dataset: DatasetSpec, feature_extractor: s
     proto: dict[str, Any] = {"metrics_version": METRICS_VERSION, "samples": int(fake.shape[0]),
                              "reference_samples": int(real.shape[0]), "reference_split": "reference"}
     for metric in metrics:
-        if not metric.applies(dataset, channels):
+        if not applies(metric, dataset, channels):
             continue
         try:
             scored, used = metric.compute(data)
@@ -56,13 +62,3 @@ def score(fake: Tensor, real: Tensor, dataset: DatasetSpec, feature_extractor: s
         values.update({col.name: float(scored[col.name]) for col in metric.columns if col.name in scored})
         proto.update(used)
     return values, proto
-
-
-def picture(fake: Tensor, real: Tensor, dataset: DatasetSpec) -> bytes:
-    """PNG of the samples: an 8x8 grid of images, or a scatter plot of points over real points."""
-    buffer = io.BytesIO()
-    if dataset.kind == "points":
-        save_image(scatter(fake, real).float() / 255.0, buffer, format="png")
-    else:
-        save_image(fake[:64].float() / 255.0, buffer, format="png", nrow=8)
-    return buffer.getvalue()

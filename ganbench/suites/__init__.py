@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ganbench.datakinds import kind_of
 from ganbench.plugins import SINGULAR, Catalog
 from ganbench.runspec import RunSpec
 from ganbench.specs import OPTIMIZERS
@@ -147,7 +148,7 @@ def expand(suite: Suite, catalog: Catalog, device: str, matrix: str = "ofat",
     least-squares entry of a suite with DCGAN's optimiser) marks that entry instead of repeating it.
     """
     dataset = catalog.spec("datasets", suite.dataset)
-    if dataset.kind == "images" and not (suite.resolution and suite.channels):
+    if kind_of(dataset).sized and not (suite.resolution and suite.channels):
         raise SuiteError(f"{suite.path}: resolution and channels must be positive for image dataset {dataset.name}")
     for factor, kind in FACTORS:
         catalog.get(kind, suite.baseline[factor])

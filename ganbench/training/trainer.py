@@ -11,7 +11,7 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
-from ganbench.data.luminance import luminance
+from ganbench.datakinds import DataKind, Shape, kind_of
 from ganbench.plugins import Catalog
 from ganbench.runspec import RunSpec
 from ganbench.specs import Regularizer
@@ -49,45 +49,11 @@ LATENT_CHUNK = 500  # latents per draw in ``sample``: part of which latents each
 WEIGHT_LIMIT = 1e6  # a weight this large means the run has blown up, even if losses are finite
 
 
-def to_unit_range(images: Tensor) -> Tensor:
-    """uint8 [0, 255] -> float [-1, 1]."""
-    return images.float().div(127.5).sub(1.0)
-
-
-def to_uint8(images: Tensor) -> Tensor:
-    """float [-1, 1] -> uint8 [0, 255]."""
-    return images.add(1.0).mul(127.5).round().clamp(0, 255).to(torch.uint8)
-
-
-def prepare_images(images: Tensor, resolution: int, channels: int) -> Tensor:
-    """Resize uint8 images to the suite's resolution and channel count (bilinear, antialiased)."""
-    if images.shape[1] != channels:
-        if channels == 3 and images.shape[1] == 1:
-            images = images.expand(-1, 3, -1, -1)
-        elif channels == 1 and images.shape[1] == 3:
-            images = luminance(images.float()).round().clamp(0, 255).to(torch.uint8)
-        else:
-            raise ValueError(f"cannot turn {images.shape[1]}-channel images into {channels} channels")
-    if images.shape[-1] != resolution or images.shape[-2] != resolution:
-        resized = nn.functional.interpolate(images.float(), size=(resolution, resolution),
-                                            mode="bilinear", antialias=True, align_corners=False)
-        images = resized.round().clamp(0, 255).to(torch.uint8)
-    return images.contiguous()
-
-
-def to_model_input(batch: Tensor) -> Tensor:
-    """uint8 images -> [-1, 1]; point data (float) is used as it is."""
-    return to_unit_range(batch) if batch.dtype == torch.uint8 else batch.float()
-
-
 def build_networks(spec: RunSpec, catalog: Catalog, data: Tensor) -> tuple[nn.Module, nn.Module]:
-    """The architecture's networks for this run's data: images (uint8) or points (float (N, D))."""
-    arch = catalog.spec("architectures", spec.architecture)
-    if data.dtype == torch.uint8:
-        return arch.build((spec.channels, spec.resolution, spec.resolution), spec.latent_dim)
-    if arch.build_points is None:
-        raise ValueError(f"{arch.name} does not support points data")
-    return arch.build_points(int(data.shape[1]), spec.latent_dim)
+    """The architecture's networks for this run's data (the prepared train split), as its kind builds them."""
+    kind = kind_of(catalog.spec("datasets", spec.dataset))
+    return kind.build_networks(catalog.spec("architectures", spec.architecture),
+                               Shape(spec.resolution, spec.channels, spec.latent_dim), data)
 
 
 def _exploded(*modules: nn.Module) -> str | None:
@@ -109,7 +75,8 @@ def train(spec: RunSpec, catalog: Catalog, data: Tensor, device: torch.device,
           evaluate: Evaluate | None = None, checkpoint: Path | None = None,
           checkpoint_every: int = 0, on_step: Callable[[int], None] | None = None,
           stream: Callable[[int, int], Tensor] | None = None, evaluate_last: bool = True) -> TrainResult:
-    """Train ``spec`` on uint8 ``data`` (N, C, H, W at the spec's resolution) or float points (N, D).
+    """Train ``spec`` on ``data``, the train split as its dataset's kind prepared it (uint8 images
+    (N, C, H, W) at the spec's resolution, or float points (N, D)).
 
     Batches and latents come from one seeded generator on the CPU, so the sequence of inputs is
     the same on every device. A non-finite loss or exploding weights stop the run as ``diverged``.
@@ -125,6 +92,7 @@ def train(spec: RunSpec, catalog: Catalog, data: Tensor, device: torch.device,
     generator step where it first appeared, and the weights are checked at the same points.
     """
     seed_everything(spec.seed, device)
+    kind = kind_of(catalog.spec("datasets", spec.dataset))
     generator, discriminator = build_networks(spec, catalog, data)
     loss = catalog.spec("losses", spec.loss).factory()
     regularizer = catalog.spec("regularizers", spec.regularizer).factory()
@@ -141,9 +109,9 @@ def train(spec: RunSpec, catalog: Catalog, data: Tensor, device: torch.device,
 
     def real_batch(draw: int) -> Tensor:
         if stream is not None:  # an infinite train split: fresh images, seeded by the draw number
-            return to_model_input(stream(batch, draw)).to(device)
+            return kind.model_input(stream(batch, draw)).to(device)
         idx = torch.randint(n, (batch,), generator=rng)
-        return to_model_input(data[idx]).to(device)
+        return kind.model_input(data[idx]).to(device)
 
     def latents() -> Tensor:
         return torch.randn(batch, spec.latent_dim, generator=rng).to(device)
@@ -306,10 +274,10 @@ def _read_losses(unread: list[Tensor], step: int, sums: list[float], result: Tra
 
 
 @torch.no_grad()
-def sample(generator: nn.Module, count: int, latent_dim: int, seed: int, device: torch.device,
+def sample(generator: nn.Module, count: int, latent_dim: int, seed: int, device: torch.device, kind: DataKind,
            batch: int = 64) -> Tensor:
-    """``count`` samples from fixed, seeded latents (the same for every entry with this seed): uint8
-    images, or float32 points when the generator makes (N, D) points.
+    """``count`` samples from fixed, seeded latents (the same for every entry with this seed), as
+    ``kind`` stores them (uint8 images, float32 points).
 
     Latents are drawn in chunks of ``LATENT_CHUNK`` whatever ``count`` is, so the first n of a larger
     sample are the n-sample; G runs ``batch`` at a time (in eval mode each sample is independent of
@@ -321,5 +289,5 @@ def sample(generator: nn.Module, count: int, latent_dim: int, seed: int, device:
         z = torch.randn(min(LATENT_CHUNK, count - start), latent_dim, generator=rng)
         for part in z.split(batch):
             out = generator(part.to(device))
-            chunks.append((to_uint8(out) if out.dim() == 4 else out.float()).cpu())
+            chunks.append(kind.samples(out).cpu())
     return torch.cat(chunks)

@@ -11,11 +11,12 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from ganbench.datakinds import IMAGES
 from ganbench.plugins import Catalog
 from ganbench.runspec import RunSpec
 from ganbench.training.optimizers import build_optimizers
 from ganbench.training.seeding import seed_everything
-from ganbench.training.trainer import build_networks, to_model_input
+from ganbench.training.trainer import build_networks
 
 
 def bare_train(spec: RunSpec, catalog: Catalog, data: Tensor) -> tuple[nn.Module, nn.Module]:
@@ -31,7 +32,7 @@ def bare_train(spec: RunSpec, catalog: Catalog, data: Tensor) -> tuple[nn.Module
         for _ in range(spec.d_steps_per_g_step):
             with torch.no_grad():
                 fake = generator(torch.randn(batch, spec.latent_dim, generator=rng))
-            real = to_model_input(data[torch.randint(n, (batch,), generator=rng)])
+            real = IMAGES.model_input(data[torch.randint(n, (batch,), generator=rng)])
             real_logits = discriminator(real)
             d_loss = loss.discriminator_loss(real_logits, discriminator(fake))
             opt_d.zero_grad(set_to_none=True)

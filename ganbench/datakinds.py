@@ -1,0 +1,195 @@
+"""Data kinds: what differs between training on images and on points, in one object per kind.
+
+A dataset declares its kind (``DatasetSpec.kind``); everything that used to branch on "images or
+points" asks the kind instead: how a loaded split is prepared, how a batch becomes model input,
+which networks an architecture builds, how generator output becomes stored samples, the picture
+beside each record, whether there is a feature space for FID (and so an FID curve), and whether
+the dataset's modes are defined for the run. A new kind (labelled images) is one more object here,
+not one more arm at every branch.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor, nn
+from torchvision.utils import save_image
+
+from ganbench.data.luminance import luminance
+from ganbench.data.points import scatter
+from ganbench.specs import ArchitectureSpec, DatasetSpec, ImageData, PointData
+
+
+def to_unit_range(images: Tensor) -> Tensor:
+    """uint8 [0, 255] -> float [-1, 1]."""
+    return images.float().div(127.5).sub(1.0)
+
+
+def to_uint8(images: Tensor) -> Tensor:
+    """float [-1, 1] -> uint8 [0, 255]."""
+    return images.add(1.0).mul(127.5).round().clamp(0, 255).to(torch.uint8)
+
+
+def prepare_images(images: Tensor, resolution: int, channels: int) -> Tensor:
+    """Resize uint8 images to the suite's resolution and channel count (bilinear, antialiased)."""
+    if images.shape[1] != channels:
+        if channels == 3 and images.shape[1] == 1:
+            images = images.expand(-1, 3, -1, -1)
+        elif channels == 1 and images.shape[1] == 3:
+            images = luminance(images.float()).round().clamp(0, 255).to(torch.uint8)
+        else:
+            raise ValueError(f"cannot turn {images.shape[1]}-channel images into {channels} channels")
+    if images.shape[-1] != resolution or images.shape[-2] != resolution:
+        resized = nn.functional.interpolate(images.float(), size=(resolution, resolution),
+                                            mode="bilinear", antialias=True, align_corners=False)
+        images = resized.round().clamp(0, 255).to(torch.uint8)
+    return images.contiguous()
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What a run asks of the networks: the suite's image side and channels and the latent size."""
+
+    resolution: int
+    channels: int
+    latent_dim: int
+
+
+class DataKind:
+    """The base: every method a kind must answer. ``has_features``: samples live where a feature
+    extractor can read them, so runs get FID and a cheap-FID curve; ``sized``: suites must give
+    a resolution and a channel count; ``mode_quality``: mode id -1 marks a low-quality sample (a
+    point far from every centre), so coverage also reports the high-quality share."""
+
+    name = ""
+    has_features = False
+    sized = False
+    mode_quality = False
+
+    def prepare(self, loaded: ImageData | PointData, resolution: int, channels: int) -> Tensor:
+        """One loaded split as the tensor runs train on and score against."""
+        raise NotImplementedError
+
+    def model_input(self, batch: Tensor) -> Tensor:
+        """A batch of the prepared split as the discriminator reads it."""
+        raise NotImplementedError
+
+    def unsupported(self, architecture: ArchitectureSpec, resolution: int) -> str | None:
+        """Why ``architecture`` cannot build networks for this kind at this size, or None."""
+        raise NotImplementedError
+
+    def build_networks(self, architecture: ArchitectureSpec, shape: Shape,
+                       data: Tensor) -> tuple[nn.Module, nn.Module]:
+        """``(generator, discriminator)`` for a run on ``data`` (the prepared train split)."""
+        raise NotImplementedError
+
+    def samples(self, output: Tensor) -> Tensor:
+        """Generator output as the samples that are scored and stored."""
+        raise NotImplementedError
+
+    def picture(self, fake: Tensor, real: Tensor) -> bytes:
+        """PNG shown beside a run's record."""
+        raise NotImplementedError
+
+    def headline(self, metrics: dict[str, float]) -> str:
+        """A finished run's main numbers, for its progress line."""
+        raise NotImplementedError
+
+    def modes_defined(self, dataset: DatasetSpec, channels: int) -> bool:
+        """Whether the dataset's mode classifier reads a run trained with ``channels`` channels."""
+        raise NotImplementedError
+
+
+class Images(DataKind):
+    """uint8 (N, C, H, W) images at the suite's side and channels; G outputs [-1, 1] through tanh."""
+
+    name = "images"
+    has_features = True
+    sized = True
+
+    def prepare(self, loaded: ImageData | PointData, resolution: int, channels: int) -> Tensor:
+        if not isinstance(loaded, ImageData):
+            raise TypeError(f"an images dataset must load ImageData, got {type(loaded).__name__}")
+        return prepare_images(loaded.images, resolution, channels)
+
+    def model_input(self, batch: Tensor) -> Tensor:
+        return to_unit_range(batch)
+
+    def unsupported(self, architecture: ArchitectureSpec, resolution: int) -> str | None:
+        if resolution not in architecture.resolutions:
+            return f"{architecture.name} supports {', '.join(map(str, architecture.resolutions))} px images, " \
+                   f"not {resolution}"
+        return None
+
+    def build_networks(self, architecture: ArchitectureSpec, shape: Shape,
+                       data: Tensor) -> tuple[nn.Module, nn.Module]:
+        return architecture.build((shape.channels, shape.resolution, shape.resolution), shape.latent_dim)
+
+    def samples(self, output: Tensor) -> Tensor:
+        return to_uint8(output)
+
+    def picture(self, fake: Tensor, real: Tensor) -> bytes:
+        buffer = io.BytesIO()
+        save_image(fake[:64].float() / 255.0, buffer, format="png", nrow=8)
+        return buffer.getvalue()
+
+    def headline(self, metrics: dict[str, float]) -> str:
+        return f"fid {metrics.get('fid', math.nan):.2f}"
+
+    def modes_defined(self, dataset: DatasetSpec, channels: int) -> bool:
+        # Modes are defined on the dataset's own channels; a grayscale run of RGB data has none.
+        return dataset.modes is not None and channels == dataset.image_shape[0]
+
+
+class Points(DataKind):
+    """float32 (N, D) points; G has a linear output; no feature space, so no FID."""
+
+    name = "points"
+    mode_quality = True
+
+    def prepare(self, loaded: ImageData | PointData, resolution: int, channels: int) -> Tensor:
+        if not isinstance(loaded, PointData):
+            raise TypeError(f"a points dataset must load PointData, got {type(loaded).__name__}")
+        return loaded.points
+
+    def model_input(self, batch: Tensor) -> Tensor:
+        return batch.float()
+
+    def unsupported(self, architecture: ArchitectureSpec, resolution: int) -> str | None:
+        if architecture.build_points is None:
+            return f"{architecture.name} does not support points data"
+        return None
+
+    def build_networks(self, architecture: ArchitectureSpec, shape: Shape,
+                       data: Tensor) -> tuple[nn.Module, nn.Module]:
+        if architecture.build_points is None:
+            raise ValueError(f"{architecture.name} does not support points data")
+        return architecture.build_points(int(data.shape[1]), shape.latent_dim)
+
+    def samples(self, output: Tensor) -> Tensor:
+        return output.float()
+
+    def picture(self, fake: Tensor, real: Tensor) -> bytes:
+        buffer = io.BytesIO()
+        save_image(scatter(fake, real).float() / 255.0, buffer, format="png")
+        return buffer.getvalue()
+
+    def headline(self, metrics: dict[str, float]) -> str:
+        return f"{metrics.get('modes_covered', math.nan):.0f} modes, " \
+               f"{metrics.get('high_quality', math.nan):.1f}% high quality"
+
+    def modes_defined(self, dataset: DatasetSpec, channels: int) -> bool:
+        return dataset.modes is not None
+
+
+IMAGES = Images()
+POINTS = Points()
+KINDS: dict[str, DataKind] = {kind.name: kind for kind in (IMAGES, POINTS)}
+
+
+def kind_of(dataset: DatasetSpec) -> DataKind:
+    """The kind object of ``dataset`` (its ``kind`` is checked against ``KINDS`` at registration)."""
+    return KINDS[dataset.kind]
