@@ -173,7 +173,9 @@ class LossSpec:
 @dataclass(frozen=True)
 class RegularizerSpec:
     """``incompatible`` maps an architecture trait to the reason this regularizer cannot run with it;
-    ``data_kinds`` the kinds of data it works on (image augmentations only work on images)."""
+    ``data_kinds`` the kinds of data it works on (image augmentations only work on images);
+    ``traits`` the traits it gives the networks it wraps (batch norm in D: ``batchnorm-discriminator``),
+    checked against the other components' ``incompatible`` like an architecture's."""
 
     name: str
     summary: str
@@ -182,6 +184,7 @@ class RegularizerSpec:
     incompatible: Mapping[str, str] = field(default_factory=dict)
     data_kinds: frozenset[str] = frozenset(DATA_KINDS)
     provides: frozenset[str] = frozenset()  # e.g. "lipschitz" for spectral norm, GP, weight clipping
+    traits: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -348,10 +351,16 @@ def incompatibility(architecture: ArchitectureSpec, *others: LossSpec | Regulari
     for component in (architecture, *others):
         if data_kind not in component.data_kinds:
             return f"{component.name} does not support {data_kind} data"
+    # Traits come from the architecture and from the regularizers that change its networks.
+    givers: list[ArchitectureSpec | RegularizerSpec] = [architecture]
+    givers += [o for o in others if isinstance(o, RegularizerSpec)]
     for other in others:
-        for trait in sorted(architecture.traits):
-            if trait in other.incompatible:
-                return f"{other.name} is incompatible with {architecture.name} ({trait}): {other.incompatible[trait]}"
+        for giver in givers:
+            if giver is other:
+                continue
+            for trait in sorted(giver.traits):
+                if trait in other.incompatible:
+                    return f"{other.name} is incompatible with {giver.name} ({trait}): {other.incompatible[trait]}"
     provided = set(architecture.provides).union(*(o.provides for o in others if isinstance(o, RegularizerSpec)))
     for other in others:
         if isinstance(other, LossSpec):

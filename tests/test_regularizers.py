@@ -11,6 +11,7 @@ from torch import nn
 from ganbench.builtin.architectures.dcgan import DcganDiscriminator, DcganGenerator
 from ganbench.builtin.regularizers import (
     BalancedConsistency,
+    DiscriminatorBatchNorm,
     DiscriminatorDropout,
     GeneratorEMA,
     GradientPenalty,
@@ -287,3 +288,33 @@ def test_dropout_changes_every_compatible_architecture(builtin_catalog: Catalog)
         assert not torch.allclose(wrapped(x), expected), name
         checked.append(name)
     assert "resnet" in checked and "stylegan-lite" in checked
+
+
+def test_batch_norm_follows_every_discriminator_conv_but_the_input_layer(builtin_catalog: Catalog) -> None:
+    torch.manual_seed(0)
+    _, d = builtin_catalog.spec("architectures", "dcgan").build((1, 28, 28), 16)
+    x = torch.rand(8, 1, 28, 28) * 2 - 1
+    d.train()
+    before = d(x)
+    _, wrapped = DiscriminatorBatchNorm().wrap(nn.Identity(), d)
+    layers = [m for m in wrapped.modules() if isinstance(m, nn.Conv2d | nn.BatchNorm2d)]
+    # dcgan's D at 28 px has two convs: the input conv stays bare, the second is normalised.
+    assert [type(m).__name__ for m in layers] == ["Conv2d", "Conv2d", "BatchNorm2d"]
+    assert (layers[2].weight - 1).abs().max() < 0.1 and torch.all(layers[2].bias == 0)
+    wrapped.train()
+    after = wrapped(x)
+    assert not torch.allclose(before, after)
+    # Train mode: a sample's logit depends on the rest of its batch; that is why per-sample
+    # penalties are refused.
+    assert not torch.allclose(wrapped(x)[:4], wrapped(x[:4]))
+
+
+def test_batch_norm_trait_skips_per_sample_penalties(builtin_catalog: Catalog) -> None:
+    dcgan = builtin_catalog.spec("architectures", "dcgan")
+    batch_norm = builtin_catalog.spec("regularizers", "batch-norm")
+    loss = builtin_catalog.spec("losses", "non-saturating")
+    assert incompatibility(dcgan, loss, batch_norm) is None
+    for penalty in ("gradient-penalty", "r1"):
+        reason = incompatibility(dcgan, loss, batch_norm, builtin_catalog.spec("regularizers", penalty))
+        assert reason is not None and reason.startswith(f"{penalty} is incompatible with batch-norm "
+                                                        "(batchnorm-discriminator): the penalty is defined per sample")

@@ -102,6 +102,25 @@ class DiscriminatorDropout(Regularizer):
         return generator, discriminator
 
 
+class DiscriminatorBatchNorm(Regularizer):
+    """Batch norm in the discriminator, as in Radford et al.'s DCGAN D: a BatchNorm2d after every
+    convolution except the input layer's (the paper: "not applying batchnorm to ... the discriminator
+    input layer"), between the convolution and its activation, its scale drawn N(1, 0.02) and its
+    shift 0 as the DCGAN init. D sees real and fake batches in separate passes (as the authors' code
+    does), so each batch is normalised with its own statistics. D(x) then depends on the whole batch,
+    which voids per-sample gradient penalties: the ``batchnorm-discriminator`` trait it sets makes
+    those combinations skip with the reason."""
+
+    def wrap(self, generator: nn.Module, discriminator: nn.Module) -> tuple[nn.Module, nn.Module]:
+        convs = [(parent, name, child) for parent in discriminator.modules()
+                 for name, child in parent.named_children() if isinstance(child, nn.Conv2d)]
+        for parent, name, conv in convs[1:]:  # module order: the first conv reads the input
+            norm = nn.BatchNorm2d(conv.out_channels)
+            nn.init.normal_(norm.weight, 1.0, 0.02)
+            setattr(parent, name, nn.Sequential(conv, norm))
+        return generator, discriminator
+
+
 class InstanceNoise(Regularizer):
     """Instance noise (Sønderby et al. 2017): D sees x + sigma_t * N(0, I), real and fake alike,
     with sigma annealed linearly from 0.1 to 0 over the run, so the final D sees clean data. The
@@ -359,6 +378,11 @@ def register_regularizers(register: RegisterRegularizer) -> None:
         "dropout", "Dropout after every discriminator activation, p 0.3 (ganbench's choice: the papers "
         "fix no p for a GAN discriminator)",
         "Srivastava et al. 2014, Dropout, JMLR", DiscriminatorDropout))
+    register(RegularizerSpec(
+        "batch-norm", "Batch norm after every discriminator convolution but the input layer's, real and fake "
+        "batches normalised apart (as Radford et al.'s D); sets the batchnorm-discriminator trait",
+        "Ioffe & Szegedy 2015, Batch Normalization, ICML; Radford, Metz & Chintala 2016, DCGAN, ICLR",
+        DiscriminatorBatchNorm, data_kinds=_IMAGES, traits=frozenset({_BN})))
     register(RegularizerSpec(
         "instance-noise", "Gaussian noise on D's inputs, sigma annealed linearly 0.1 -> 0 over the run "
         "(sigma 0.1 and the linear schedule are ganbench's choices)",
