@@ -30,7 +30,7 @@ def test_unsupported_size_is_a_clear_error(builtin_catalog: Catalog) -> None:
         builtin_catalog.spec("architectures", "dcgan").build((1, 48, 48), 16)
 
 
-@pytest.mark.parametrize("name", ["dcgan", "dcgan-resize"])
+@pytest.mark.parametrize("name", ["dcgan", "dcgan-resize", "dcgan-no-bn"])
 def test_dcgan_initialisation_follows_radford(builtin_catalog: Catalog, name: str) -> None:
     """Radford et al. 2016: conv/linear weights N(0, 0.02), batch-norm scales N(1, 0.02), biases 0."""
     torch.manual_seed(0)
@@ -89,3 +89,22 @@ def test_stylegan_lite_has_equalized_learning_rate() -> None:
         assert conv.weight_gain == pytest.approx(1 / math.sqrt(fan_in))
         assert conv.weight.std().item() == pytest.approx(1.0, rel=0.15)
         assert conv.affine.lr_mul == 1.0 and conv.affine.weight.std().item() == pytest.approx(1.0, rel=0.1)
+
+
+def test_dcgan_no_bn_differs_from_dcgan_only_by_the_generators_batch_norm(builtin_catalog: Catalog) -> None:
+    torch.manual_seed(0)
+    plain_g, plain_d = builtin_catalog.spec("architectures", "dcgan").build((1, 28, 28), 16)
+    torch.manual_seed(0)
+    g, d = builtin_catalog.spec("architectures", "dcgan-no-bn").build((1, 28, 28), 16)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in [*g.modules(), *d.modules()])
+    assert sum(isinstance(m, torch.nn.BatchNorm2d) for m in plain_g.modules()) == 2
+    # Every hidden layer that lost its batch norm got a bias instead; the output layer is unchanged.
+    layers = (torch.nn.Linear, torch.nn.ConvTranspose2d)
+    biased = [m for m in g.modules() if isinstance(m, layers) and m.bias is not None]
+    assert len(biased) == 2
+    assert str(plain_d) == str(d)
+    # In eval mode without batch norm, each sample is its own: G(z)[0] does not depend on the batch.
+    g.eval()
+    z = torch.randn(4, 16)
+    assert torch.allclose(g(z)[:1], g(z[:1]), atol=1e-6)
+    assert g(z).shape == (4, 1, 28, 28)

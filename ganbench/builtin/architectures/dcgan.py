@@ -51,34 +51,42 @@ def init_radford(module: nn.Module) -> None:
         nn.init.zeros_(module.bias)
 
 
-def _up_transposed(c_in: int, c_out: int) -> nn.Module:
-    return nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False)
+def _up_transposed(c_in: int, c_out: int, bias: bool) -> nn.Module:
+    return nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=bias)
 
 
-def _up_resize(c_in: int, c_out: int) -> nn.Module:
+def _up_resize(c_in: int, c_out: int, bias: bool) -> nn.Module:
     """Nearest-neighbour upsampling then a 3x3 conv: no uneven kernel overlap, so no checkerboard."""
-    return nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(c_in, c_out, 3, 1, 1, bias=False))
+    return nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(c_in, c_out, 3, 1, 1, bias=bias))
 
 
 class DcganGenerator(nn.Module):
     """Linear projection to (width*2^(k-1), s, s), BN, ReLU; then k-1 x [upsample x2 halving the
     channels, BN, ReLU]; then a last upsampling straight to the image channels and tanh (Radford et
-    al.'s G: no batch norm on the output layer). Weights initialised as Radford et al."""
+    al.'s G: no batch norm on the output layer). Weights initialised as Radford et al.
 
-    def __init__(self, image_shape: ImageShape, latent_dim: int, width: int = 64, resize: bool = False):
+    ``batch_norm=False`` drops every batch norm and gives each layer a bias instead (a layer followed
+    by batch norm needs none: the norm's shift replaces it)."""
+
+    def __init__(self, image_shape: ImageShape, latent_dim: int, width: int = 64, resize: bool = False,
+                 batch_norm: bool = True):
         super().__init__()
         channels, size, _ = image_shape
         n_up, base = upsamplings(size), BASE[size]
         top = width * 2 ** (n_up - 1)
-        self.project = nn.Sequential(nn.Linear(latent_dim, top * base * base, bias=False),
-                                     nn.Unflatten(1, (top, base, base)), nn.BatchNorm2d(top), nn.ReLU())
+
+        def norm(c: int) -> nn.Module:
+            return nn.BatchNorm2d(c) if batch_norm else nn.Identity()
+
+        self.project = nn.Sequential(nn.Linear(latent_dim, top * base * base, bias=not batch_norm),
+                                     nn.Unflatten(1, (top, base, base)), norm(top), nn.ReLU())
         up = _up_resize if resize else _up_transposed
         layers: list[nn.Module] = []
         c = top
         for _ in range(n_up - 1):
-            layers += [up(c, c // 2), nn.BatchNorm2d(c // 2), nn.ReLU()]
+            layers += [up(c, c // 2, not batch_norm), norm(c // 2), nn.ReLU()]
             c //= 2
-        layers += [up(c, channels), nn.Tanh()]
+        layers += [up(c, channels, False), nn.Tanh()]
         self.body = nn.Sequential(*layers)
         self.apply(init_radford)
 
@@ -117,6 +125,11 @@ def build(image_shape: ImageShape, latent_dim: int) -> tuple[nn.Module, nn.Modul
     return DcganGenerator(image_shape, latent_dim, width), DcganDiscriminator(image_shape, width)
 
 
+def build_no_bn(image_shape: ImageShape, latent_dim: int) -> tuple[nn.Module, nn.Module]:
+    width = default_width(image_shape)
+    return DcganGenerator(image_shape, latent_dim, width, batch_norm=False), DcganDiscriminator(image_shape, width)
+
+
 def build_resize(image_shape: ImageShape, latent_dim: int) -> tuple[nn.Module, nn.Module]:
     width = default_width(image_shape)
     return DcganGenerator(image_shape, latent_dim, width, resize=True), DcganDiscriminator(image_shape, width)
@@ -130,6 +143,14 @@ def register_architectures(register: RegisterArchitecture) -> None:
                 "init) with a batch-norm-free strided-conv D and narrower widths",
         reference="Radford, Metz & Chintala 2016, Unsupervised Representation Learning with DCGANs, ICLR",
         build=build, resolutions=(28, 32, 64),
+    ))
+    register(ArchitectureSpec(
+        name="dcgan-no-bn",
+        summary="ganbench's dcgan without batch norm in G (biases instead); D has none either, so the "
+                "pair has no batch norm at all: the other side of the batch-norm factor",
+        reference="Radford, Metz & Chintala 2016, DCGAN, ICLR (sec. 3: batch norm in G and D); "
+                  "Ioffe & Szegedy 2015, Batch Normalization, ICML",
+        build=build_no_bn, resolutions=(28, 32, 64),
     ))
     register(ArchitectureSpec(
         name="dcgan-resize",
