@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from torch import Tensor
-
 from ganbench.data import cifar10, fashion_mnist, image_folder, points, shapes, stacked
 from ganbench.data.fashion_mnist import Split
 from ganbench.hookspecs import RegisterDataset, hookimpl
 from ganbench.metrics.modes import STACKED_MODES, stacked_modes
+from ganbench.metrics.modes import classify as fashion_class
 from ganbench.specs import DataRequest, DatasetSpec, ImageData, PointData
 
 # Each dataset's default FID feature space (`ganbench extractor list`). Data with no domain CNN of its
@@ -25,7 +24,7 @@ def _from_split(load: Callable[[str, Path | None], Split]) -> Callable[[DataRequ
 
     def loader(request: DataRequest) -> ImageData:
         part = load(request.split, request.data_root)
-        return ImageData(part.images, part.source)
+        return ImageData(part.images, part.source, part.labels)
 
     return loader
 
@@ -47,14 +46,15 @@ def load_stacked(request: DataRequest) -> ImageData:
 
 
 def load_shapes(request: DataRequest) -> ImageData:
-    images = shapes.load_split(request.split, request.resolution, request.channels)
+    images, classes = shapes.load_split(request.split, request.resolution, request.channels)
     what = "train: a fresh stream per run" if request.split == "train" else \
         f"{request.split}, seed {shapes.SEEDS[request.split]}"
-    return ImageData(images, f"procedural:shapes[{what}]")
+    return ImageData(images, f"procedural:shapes[{what}]", classes)
 
 
-def stream_shapes(request: DataRequest, count: int, run_seed: int, draw: int) -> Tensor:
-    return shapes.stream(count, request.resolution, request.channels, run_seed, draw)
+def stream_shapes(request: DataRequest, count: int, run_seed: int, draw: int) -> ImageData:
+    images, classes = shapes.stream(count, request.resolution, request.channels, run_seed, draw)
+    return ImageData(images, "procedural:shapes[train stream]", classes)
 
 
 def _point_loader(name: str) -> Callable[[DataRequest], PointData]:
@@ -72,18 +72,19 @@ def register_datasets(register: RegisterDataset) -> None:
         summary="Zalando's 28x28 grayscale clothing images, 10 classes (bundled 10k subset offline)",
         reference="Xiao, Rasul & Vollgraf 2017, Fashion-MNIST, arXiv:1708.07747",
         load=load_fashion_mnist, feature_extractor=EXTRACTOR, image_shape=(1, 28, 28),
+        n_classes=10, classify=fashion_class,
     ))
     register(DatasetSpec(
         name="mnist",
         summary="28x28 grayscale handwritten digits, from a local folder of IDX files",
         reference="LeCun et al. 1998, Gradient-based learning applied to document recognition, Proc. IEEE",
-        load=load_mnist, feature_extractor=EXTRACTOR, image_shape=(1, 28, 28),
+        load=load_mnist, feature_extractor=EXTRACTOR, image_shape=(1, 28, 28), n_classes=10,
     ))
     register(DatasetSpec(
         name="cifar10",
         summary="32x32 colour images, 10 classes, from a local cifar-10-batches-py folder",
         reference="Krizhevsky 2009, Learning Multiple Layers of Features from Tiny Images, tech. report",
-        load=load_cifar10, feature_extractor=EXTRACTOR, image_shape=(3, 32, 32),
+        load=load_cifar10, feature_extractor=EXTRACTOR, image_shape=(3, 32, 32), n_classes=10,
     ))
     register(DatasetSpec(
         name="image-folder",
@@ -100,9 +101,11 @@ def register_datasets(register: RegisterDataset) -> None:
     ))
     register(DatasetSpec(
         name="shapes",
-        summary="Procedural crisp-edged polygons, discs, stripes, checkers and strokes (blur shows plainly)",
+        summary="Procedural crisp-edged polygons, discs, stripes, checkers and strokes (blur shows plainly); "
+                "class: the kind covering the most pixels",
         reference="ganbench",
         load=load_shapes, feature_extractor="shapes-cnn", image_shape=(1, 28, 28), stream=stream_shapes,
+        n_classes=len(shapes.KINDS),
     ))
     for name, summary in (("ring-8", "8 Gaussians on the unit circle, std 0.01 (2-D points)"),
                           ("grid-25", "25 Gaussians on the grid {-4, -2, 0, 2, 4}^2, std 0.05 (2-D points)")):

@@ -67,13 +67,15 @@ def _mask(kind: str, rng: np.random.Generator, x: np.ndarray, y: np.ndarray, siz
     return _patch(rng, x, y, size) & cells
 
 
-def _render(count: int, size: int, channels: int, seed: Seed) -> tuple[np.ndarray, np.ndarray]:
-    """Images and, per image, which KINDS still show at least one pixel (later shapes paint over
-    earlier ones). The labels draw nothing from ``rng``: the pixels depend on the seed alone."""
+def _render(count: int, size: int, channels: int, seed: Seed) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Images, per image which KINDS still show at least one pixel (later shapes paint over earlier
+    ones), and per image its class: the kind covering the most pixels (the last drawn when none
+    shows). The labels draw nothing from ``rng``: the pixels depend on the seed alone."""
     rng = np.random.default_rng(seed)
     y, x = np.mgrid[0:size, 0:size].astype(np.float64) + 0.5
     out = np.empty((count, channels, size, size), dtype=np.uint8)
     labels = np.zeros((count, len(KINDS)), dtype=bool)
+    dominant = np.zeros(count, dtype=np.int64)
     for i in range(count):
         image = np.empty((channels, size, size), dtype=np.uint8)
         image[:] = rng.integers(0, 60, (channels, 1, 1))
@@ -84,8 +86,10 @@ def _render(count: int, size: int, channels: int, seed: Seed) -> tuple[np.ndarra
             image[:, mask] = rng.integers(140, 256, (channels, 1))
             owner[mask] = kind
         out[i] = image
-        labels[i, owner[owner >= 0]] = True
-    return out, labels
+        shown = owner[owner >= 0]
+        labels[i, shown] = True
+        dominant[i] = int(np.bincount(shown, minlength=len(KINDS)).argmax()) if shown.size else kind
+    return out, labels, dominant
 
 
 def render(count: int, size: int, channels: int, seed: Seed) -> Tensor:
@@ -93,23 +97,32 @@ def render(count: int, size: int, channels: int, seed: Seed) -> Tensor:
     return torch.from_numpy(_render(count, size, channels, seed)[0])
 
 
+def render_classes(count: int, size: int, channels: int, seed: Seed) -> tuple[Tensor, Tensor]:
+    """The images ``render`` draws (same pixels) and each one's class, the index in KINDS of the
+    kind covering the most pixels (int64 (count,))."""
+    images, _, dominant = _render(count, size, channels, seed)
+    return torch.from_numpy(images), torch.from_numpy(dominant)
+
+
 def render_labelled(count: int, size: int, channels: int, seed: int) -> tuple[Tensor, Tensor]:
     """The images ``render`` draws (same pixels) and a bool (count, len(KINDS)) tensor: which kinds
     are visible in each image. The first ``n`` images of any seed do not depend on ``count``."""
-    images, labels = _render(count, size, channels, seed)
+    images, labels, _ = _render(count, size, channels, seed)
     return torch.from_numpy(images), torch.from_numpy(labels)
 
 
-def stream(count: int, size: int, channels: int, run_seed: int, draw: int) -> Tensor:
-    """Draw number ``draw`` of a run's infinite train stream: ``count`` fresh images, seeded by
-    (STREAM_KEY, run_seed, draw), so no two draws (and neither fixed split) share a seed."""
-    return render(count, size, channels, (STREAM_KEY, run_seed, draw))
+def stream(count: int, size: int, channels: int, run_seed: int, draw: int) -> tuple[Tensor, Tensor]:
+    """Draw number ``draw`` of a run's infinite train stream: ``count`` fresh images and their
+    classes, seeded by (STREAM_KEY, run_seed, draw), so no two draws (and neither fixed split) share
+    a seed."""
+    return render_classes(count, size, channels, (STREAM_KEY, run_seed, draw))
 
 
-def load_split(split: str, size: int, channels: int) -> Tensor:
+def load_split(split: str, size: int, channels: int) -> tuple[Tensor, Tensor]:
+    """A fixed split's images and classes."""
     if split not in SEEDS:
         raise ValueError(f"unknown split {split!r}")
-    return render(TRAIN_COUNT if split == "train" else REFERENCE_COUNT, size, channels, SEEDS[split])
+    return render_classes(TRAIN_COUNT if split == "train" else REFERENCE_COUNT, size, channels, SEEDS[split])
 
 
 def load_labelled_split(split: str, size: int, channels: int) -> tuple[Tensor, Tensor]:
