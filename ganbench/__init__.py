@@ -6,6 +6,7 @@ from ganbench.hookspecs import hookimpl
 from ganbench.specs import (
     ArchitectureSpec,
     Column,
+    ConditioningSpec,
     DataRequest,
     DatasetSpec,
     ImageData,
@@ -19,11 +20,12 @@ from ganbench.specs import (
     SuiteSpec,
 )
 
-__version__ = "0.4.0"
+__version__ = "0.5.0"
 
 __all__ = [
     "ArchitectureSpec",
     "Column",
+    "ConditioningSpec",
     "DataRequest",
     "DatasetSpec",
     "ImageData",

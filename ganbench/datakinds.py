@@ -18,9 +18,10 @@ import torch
 from torch import Tensor, nn
 from torchvision.utils import save_image
 
+from ganbench.conditioning import bind, evenly
 from ganbench.data.luminance import luminance
 from ganbench.data.points import scatter
-from ganbench.specs import ArchitectureSpec, DatasetSpec, ImageData, PointData
+from ganbench.specs import ARCHITECTURE_OFFERS, ArchitectureSpec, ConditioningSpec, DatasetSpec, ImageData, PointData
 
 
 def to_unit_range(images: Tensor) -> Tensor:
@@ -65,9 +66,15 @@ class DataKind:
     point far from every centre), so coverage also reports the high-quality share."""
 
     name = ""
+    also: frozenset[str] = frozenset()  # the kinds this one is a case of (labelled images are images)
     has_features = False
     sized = False
     mode_quality = False
+
+    @property
+    def names(self) -> frozenset[str]:
+        """What components' ``data_kinds`` may name to work on this kind."""
+        return frozenset({self.name}) | self.also
 
     def prepare(self, loaded: ImageData | PointData, resolution: int, channels: int) -> Tensor:
         """One loaded split as the tensor runs train on and score against."""
@@ -101,6 +108,18 @@ class DataKind:
     def modes_defined(self, dataset: DatasetSpec, channels: int) -> bool:
         """Whether the dataset's mode classifier reads a run trained with ``channels`` channels."""
         raise NotImplementedError
+
+    # Labels: only a labelled kind has them; the others draw nothing and bind nothing.
+    def fake_labels(self, rng: torch.Generator, count: int) -> Tensor | None:
+        """The classes G is asked for in one training batch (drawn from the run's batch stream)."""
+        return None
+
+    def eval_labels(self, start: int, count: int) -> Tensor | None:
+        """The classes of samples ``start .. start + count - 1`` of every evaluation."""
+        return None
+
+    def bind(self, network: nn.Module, labels: Tensor | None) -> None:
+        """Bind the next batch's labels to a network of this kind."""
 
 
 class Images(DataKind):
@@ -185,11 +204,61 @@ class Points(DataKind):
         return dataset.modes is not None
 
 
+class LabelledImages(Images):
+    """Images with a class per image, for a class-conditional run: the conditioning method builds
+    the networks; training asks G for classes drawn uniformly from the run's batch stream;
+    evaluation asks for the classes in turn (sample i has class i mod K), so every class is equally
+    represented and the same for every entry; the picture has one column per class."""
+
+    name = "labelled-images"
+    also = frozenset({"images"})
+
+    def __init__(self, dataset: DatasetSpec, conditioning: ConditioningSpec) -> None:
+        self.dataset = dataset
+        self.conditioning = conditioning
+        self.n_classes = dataset.n_classes
+
+    def unsupported(self, architecture: ArchitectureSpec, resolution: int) -> str | None:
+        if self.n_classes < 2:
+            return f"{self.dataset.name} has no class labels, so {self.conditioning.name} has nothing to condition on"
+        for need in sorted(self.conditioning.requires - architecture.provides):
+            return f"{self.conditioning.name} needs {ARCHITECTURE_OFFERS.get(need, need)}, which {architecture.name} " \
+                   f"does not provide"
+        return super().unsupported(architecture, resolution)
+
+    def build_networks(self, architecture: ArchitectureSpec, shape: Shape,
+                       data: Tensor) -> tuple[nn.Module, nn.Module]:
+        return self.conditioning.build(architecture, (shape.channels, shape.resolution, shape.resolution),
+                                       shape.latent_dim, self.n_classes)
+
+    def picture(self, fake: Tensor, real: Tensor) -> bytes:
+        buffer = io.BytesIO()
+        rows = max(1, min(8, fake.shape[0] // self.n_classes))
+        save_image(fake[: rows * self.n_classes].float() / 255.0, buffer, format="png", nrow=self.n_classes)
+        return buffer.getvalue()
+
+    def headline(self, metrics: dict[str, float]) -> str:
+        return f"{super().headline(metrics)}, intra-FID {metrics.get('intra_fid', math.nan):.2f}, " \
+               f"class accuracy {metrics.get('class_accuracy', math.nan):.3f}"
+
+    def fake_labels(self, rng: torch.Generator, count: int) -> Tensor | None:
+        return torch.randint(self.n_classes, (count,), generator=rng)
+
+    def eval_labels(self, start: int, count: int) -> Tensor | None:
+        return evenly(count, self.n_classes, start)
+
+    def bind(self, network: nn.Module, labels: Tensor | None) -> None:
+        bind(network, labels)
+
+
 IMAGES = Images()
 POINTS = Points()
 KINDS: dict[str, DataKind] = {kind.name: kind for kind in (IMAGES, POINTS)}
 
 
-def kind_of(dataset: DatasetSpec) -> DataKind:
-    """The kind object of ``dataset`` (its ``kind`` is checked against ``KINDS`` at registration)."""
+def kind_of(dataset: DatasetSpec, conditioning: ConditioningSpec | None = None) -> DataKind:
+    """The kind of a run on ``dataset``: labelled images when it is conditioned on classes, else the
+    dataset's own kind (checked against ``KINDS`` at registration)."""
+    if conditioning is not None:
+        return LabelledImages(dataset, conditioning)
     return KINDS[dataset.kind]

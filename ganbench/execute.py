@@ -6,7 +6,6 @@ import hashlib
 import platform
 import time
 import traceback
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -26,9 +25,9 @@ from ganbench.plugins import Catalog
 from ganbench.progress import run_bar
 from ganbench.provenance import component_code
 from ganbench.runspec import RunSpec, run_id
-from ganbench.specs import DataRequest, incompatibility
+from ganbench.specs import DataRequest, ImageData, PointData, incompatibility
 from ganbench.store import RunStore, atomic_write_bytes
-from ganbench.training.trainer import sample, train
+from ganbench.training.trainer import Stream, run_kind, sample, train
 
 RECORD_VERSION = 1
 
@@ -40,7 +39,9 @@ class DatasetSplits:
     source: str
     sha256: str
     feature_extractor: str
-    kind: DataKind
+    kind: DataKind  # the dataset's; a class-conditional run's is labelled images (run_kind)
+    train_labels: torch.Tensor | None = None  # int64 class per image, for datasets with labels
+    reference_labels: torch.Tensor | None = None
 
 
 @cache
@@ -67,7 +68,11 @@ def dataset_splits(name: str, data_root: str | None, resolution: int, channels: 
     source = train_data.source if train_data.source == reference.source else \
         f"{train_data.source} | {reference.source}"
     return DatasetSplits(train_images, reference_images, source, digest.hexdigest()[:16],
-                         spec.feature_extractor, kind)
+                         spec.feature_extractor, kind, labels_of(train_data), labels_of(reference))
+
+
+def labels_of(split: ImageData | PointData) -> torch.Tensor | None:
+    return split.labels if isinstance(split, ImageData) else None
 
 
 def context(spec: RunSpec, data_root: str | None) -> dict[str, str]:
@@ -81,14 +86,26 @@ def context(spec: RunSpec, data_root: str | None) -> dict[str, str]:
     if cat.spec("datasets", spec.dataset).stream is not None:
         # Batches come from the stream, not the hashed fixed split: that must change the run id too.
         out["train_split"] = "stream"
-    for factor, kind in (("architecture", "architectures"), ("loss", "losses"),
-                         ("regularizer", "regularizers"), ("dataset", "datasets")):
+    factors = [("architecture", "architectures"), ("loss", "losses"), ("regularizer", "regularizers"),
+               ("dataset", "datasets")]
+    if spec.conditioning:
+        factors.append(("conditioning", "conditionings"))
+        if data.train_labels is not None:  # the images' hash does not cover their classes
+            out["labels_sha256"] = labels_digest(data)
+    for factor, kind in factors:
         registered = cat.get(kind, getattr(spec, factor))
         info = registered.plugin
         out[f"{factor}_plugin"] = f"{info.distribution}=={info.version}"
         if info.distribution != "ganbench":  # an edited plugin never reuses the old code's records
             out[f"{factor}_plugin"] += f"#{component_code(registered.spec)}"
     return out
+
+
+def labels_digest(data: DatasetSplits) -> str:
+    digest = hashlib.sha256()
+    for labels in (data.train_labels, data.reference_labels):
+        digest.update(b"-" if labels is None else labels.numpy().tobytes())
+    return digest.hexdigest()[:16]
 
 
 def feature_extractor(spec: RunSpec, data: DatasetSplits) -> str:
@@ -107,10 +124,10 @@ def incompatible(spec: RunSpec) -> str | None:
     """The declared reason this combination cannot run, if any."""
     cat = catalog()
     arch = cat.spec("architectures", spec.architecture)
-    kind = kind_of(cat.spec("datasets", spec.dataset))
+    kind = run_kind(spec, cat)
     return kind.unsupported(arch, spec.resolution) or incompatibility(
         arch, cat.spec("losses", spec.loss), cat.spec("regularizers", spec.regularizer),
-        data_kind=kind.name, providers=providers())
+        data_kind=kind.names, providers=providers())
 
 
 @cache
@@ -123,15 +140,20 @@ def providers() -> dict[str, list[str]]:
     return out
 
 
-def train_stream(spec: RunSpec, data_root: str | None) -> Callable[[int, int], torch.Tensor] | None:
-    """Fresh training images per draw, for datasets with an infinite train split; else None."""
+def train_stream(spec: RunSpec, data_root: str | None) -> Stream | None:
+    """Fresh training images per draw (with their labels for a class-conditional run), for datasets
+    with an infinite train split; else None."""
     source = catalog().spec("datasets", spec.dataset).stream
     if source is None:
         return None
     request = DataRequest("train", Path(data_root) if data_root else None, spec.resolution, spec.channels)
 
-    def draw_images(count: int, draw: int) -> torch.Tensor:
-        return prepare_images(source(request, count, spec.seed, draw), spec.resolution, spec.channels)
+    def draw_images(count: int, draw: int) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        fresh = source(request, count, spec.seed, draw)
+        images = prepare_images(fresh.images if isinstance(fresh, ImageData) else fresh, spec.resolution,
+                                spec.channels)
+        labels = fresh.labels if isinstance(fresh, ImageData) and spec.conditioning else None
+        return images if labels is None else (images, labels)
 
     return draw_images
 
@@ -139,10 +161,9 @@ def train_stream(spec: RunSpec, data_root: str | None) -> Callable[[int, int], t
 def mode_samples(spec: RunSpec, generator: torch.nn.Module, device: torch.device) -> torch.Tensor | None:
     """The separate, larger sample on which modes are counted (``mode_samples``, e.g. 26,000 on
     stacked Fashion-MNIST as in VEEGAN and PacGAN), drawn in batches; None: count on the FID samples."""
-    dataset = catalog().spec("datasets", spec.dataset)
-    if not spec.mode_samples or dataset.modes is None:
+    if not spec.mode_samples or catalog().spec("datasets", spec.dataset).modes is None:
         return None
-    return sample(generator, spec.mode_samples, spec.latent_dim, spec.seed, device, kind_of(dataset))
+    return sample(generator, spec.mode_samples, spec.latent_dim, spec.seed, device, run_kind(spec, catalog()))
 
 
 def auto_checkpoint_every(spec: RunSpec) -> int:
@@ -162,6 +183,7 @@ def execute(spec: RunSpec, data_root: str | None, store_root: str, checkpoint_ev
     data = dataset_splits(spec.dataset, data_root, spec.resolution, spec.channels)
     device = torch.device(spec.device)
     extractor = feature_extractor(spec, data)
+    kind = run_kind(spec, catalog())
     record: dict[str, Any] = {
         "record_version": RECORD_VERSION, "run_id": rid, "entry": spec.entry, "spec": spec.as_dict(),
         "context": ctx, "dataset_source": data.source, "feature_extractor": extractor,
@@ -182,17 +204,17 @@ def execute(spec: RunSpec, data_root: str | None, store_root: str, checkpoint_ev
 
         def curve_fid(generator: torch.nn.Module) -> float:
             real_f = reference_features(real_curve, extractor, data.sha256, cache_dir, cuda)  # on disk after the first
-            fake = sample(generator, spec.curve_fid_samples, spec.latent_dim, spec.seed, device, data.kind)
+            fake = sample(generator, spec.curve_fid_samples, spec.latent_dim, spec.seed, device, kind)
             return fidelity(fake, real_curve, extractor, cuda=cuda, kid=False, prc=False, real_features=real_f)["fid"]
 
         checkpoint = store.checkpoint_path(rid)
         with run_bar(bars, spec.generator_steps, f"{spec.entry} seed {spec.seed}") as on_step:
             # Point data has no FID, so no cheap-FID curve either.
-            evaluate = curve_fid if data.kind.has_features else None
+            evaluate = curve_fid if kind.has_features else None
             # The last curve point comes from the final sample's features below (its first
             # curve_fid_samples are the same latents through the same weights), not a second sampling.
             result = train(spec, catalog(), data.train, device, evaluate=evaluate, checkpoint=checkpoint,
-                           stream=train_stream(spec, data_root), evaluate_last=False,
+                           stream=train_stream(spec, data_root), evaluate_last=False, labels=data.train_labels,
                            checkpoint_every=checkpoint_every or auto_checkpoint_every(spec), on_step=on_step)
         record.update(status=result.status, reason=result.reason, steps_done=result.steps_done,
                       images_seen=result.images_seen, train_seconds=round(result.train_seconds, 3),
@@ -208,17 +230,18 @@ def execute(spec: RunSpec, data_root: str | None, store_root: str, checkpoint_ev
         curve_seconds = result.curve_seconds
         if result.status == "completed":
             eval_start = time.perf_counter()
-            fake = sample(result.evaluated, spec.fid_samples, spec.latent_dim, spec.seed, device, data.kind)
+            fake = sample(result.evaluated, spec.fid_samples, spec.latent_dim, spec.seed, device, kind)
             real = data.reference[: spec.fid_samples]
             dataset = catalog().spec("datasets", spec.dataset)
-            fake_features = extract(fake, extractor, cuda) if data.kind.has_features else None
+            fake_features = extract(fake, extractor, cuda) if kind.has_features else None
+            real_labels = None if data.reference_labels is None else data.reference_labels[: spec.fid_samples]
             record["metrics"], record["metric_protocol"] = score(
-                fake, real, dataset, extractor, spec.channels, data.sha256, catalog().metric_table(), cache_dir,
-                cuda=cuda,
-                mode_fake=mode_samples(spec, result.evaluated, device), fake_features=fake_features)
+                fake, real, kind, dataset, extractor, spec.channels, data.sha256, catalog().metric_table(), cache_dir,
+                cuda=cuda, mode_fake=mode_samples(spec, result.evaluated, device), fake_features=fake_features,
+                fake_labels=kind.eval_labels(0, fake.shape[0]), real_labels=real_labels)
             record["reference_samples"] = int(real.shape[0])
-            atomic_write_bytes(store.grid_path(rid), data.kind.picture(fake, real))
-            if data.kind.has_features:
+            atomic_write_bytes(store.grid_path(rid), kind.picture(fake, real))
+            if kind.has_features:
                 record["spectrum"] = spectral_curves(fake, real)
                 if not store.real_grid_path(data.sha256).is_file():
                     atomic_write_bytes(store.real_grid_path(data.sha256), data.kind.picture(real, real))

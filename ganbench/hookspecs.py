@@ -9,6 +9,7 @@ import pluggy
 
 from ganbench.specs import (
     ArchitectureSpec,
+    ConditioningSpec,
     DatasetSpec,
     LossSpec,
     MetricSpec,
@@ -30,6 +31,7 @@ RegisterDataset = Callable[[DatasetSpec], None]
 RegisterSuite = Callable[[SuiteSpec], None]
 RegisterRecipe = Callable[[RecipeSpec], None]
 RegisterMetric = Callable[[MetricSpec], None]
+RegisterConditioning = Callable[[ConditioningSpec], None]
 
 
 @hookspec
@@ -65,3 +67,8 @@ def register_recipes(register: RegisterRecipe) -> None:
 @hookspec
 def register_metrics(register: RegisterMetric) -> None:
     """Call ``register(MetricSpec(...))`` once per metric; its columns join every table and report."""
+
+
+@hookspec
+def register_conditionings(register: RegisterConditioning) -> None:
+    """Call ``register(ConditioningSpec(...))`` once per way of conditioning G and D on class labels."""

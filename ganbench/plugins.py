@@ -20,6 +20,7 @@ from ganbench.specs import (
     NAME_RE,
     ArchitectureSpec,
     ComponentSpec,
+    ConditioningSpec,
     DatasetSpec,
     LossSpec,
     MetricSpec,
@@ -40,6 +41,7 @@ DEFAULT_PLUGINS = (
     "ganbench.builtin.suites",
     "ganbench.builtin.recipes",
     "ganbench.builtin.metrics",
+    "ganbench.builtin.conditionings",
 )
 # hook name -> (component kind, spec class)
 KINDS: dict[str, tuple[str, type]] = {
@@ -50,11 +52,12 @@ KINDS: dict[str, tuple[str, type]] = {
     "register_suites": ("suites", SuiteSpec),
     "register_recipes": ("recipes", RecipeSpec),
     "register_metrics": ("metrics", MetricSpec),
+    "register_conditionings": ("conditionings", ConditioningSpec),
 }
 HOOK_NAMES = sorted(KINDS)
 SINGULAR = {"architectures": "architecture", "losses": "loss", "regularizers": "regularizer",
             "datasets": "dataset", "suites": "suite", "recipes": "recipe",
-            "metrics": "metric"}
+            "metrics": "metric", "conditionings": "conditioning"}
 # Metric columns are CSV column names: snake_case.
 COLUMN_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 

@@ -38,11 +38,14 @@ class RunSpec:
     optimizer: str = "adam"  # for G and D alike; see ganbench.training.optimizers
     recipe: str = ""  # the method of the literature this run is (a registered recipe), if any
     compile: bool = False  # torch.compile G and D (changes float rounding, so it is part of the id)
+    conditioning: str = ""  # a registered conditioning method: a class-conditional run ("" = unconditional)
 
     @property
     def entry(self) -> str:
         """The leaderboard entry this run belongs to (all seeds of one configuration)."""
         components = f"{self.architecture}/{self.loss}/{self.regularizer}"
+        if self.conditioning:
+            components += f"/{self.conditioning}"
         return f"{self.recipe} ({components})" if self.recipe else components
 
     def as_dict(self) -> dict[str, Any]:
@@ -56,7 +59,8 @@ class RunSpec:
 
 # Fields added after records existed, with the value that reproduces the old behaviour: hashed only
 # when set otherwise, so adding them left every existing run id unchanged.
-_HASHED_WHEN_SET: dict[str, object] = {"mode_samples": 0, "optimizer": "adam", "recipe": "", "compile": False}
+_HASHED_WHEN_SET: dict[str, object] = {"mode_samples": 0, "optimizer": "adam", "recipe": "", "compile": False,
+                                       "conditioning": ""}
 
 
 def run_id(spec: RunSpec, context: dict[str, str]) -> str:

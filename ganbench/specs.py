@@ -107,15 +107,21 @@ class Regularizer:
 
 @dataclass(frozen=True)
 class ImageData:
-    """One split of a dataset: uint8 images (N, C, H, W) plus where they came from."""
+    """One split of a dataset: uint8 images (N, C, H, W) plus where they came from, and the class of
+    each image (int64 (N,), in [0, n_classes)) for datasets with labels."""
 
     images: Tensor
     source: str
+    labels: Tensor | None = None
 
     def __post_init__(self) -> None:
         if self.images.dtype != torch.uint8 or self.images.dim() != 4:
             raise TypeError(f"ImageData needs a uint8 (N, C, H, W) tensor, got {self.images.dtype} "
                             f"{tuple(self.images.shape)}")
+        if self.labels is not None and (self.labels.dtype != torch.int64 or
+                                        tuple(self.labels.shape) != (self.images.shape[0],)):
+            raise TypeError(f"ImageData labels must be int64 ({self.images.shape[0]},), got {self.labels.dtype} "
+                            f"{tuple(self.labels.shape)}")
 
 
 @dataclass(frozen=True)
@@ -208,6 +214,10 @@ class DatasetSpec:
     points: no FID); ``image_shape`` is the native shape. Datasets with known modes give
     ``modes(samples) -> mode ids`` and ``n_modes``; runs then report mode coverage. A mode id of -1
     means the sample is near no mode (points further than 3 std from every centre).
+
+    A labelled dataset gives ``n_classes`` and labels in each split's ``ImageData`` (and in what its
+    stream returns), so conditional runs can train on it; ``classify(samples) -> class ids`` (a shipped
+    classifier, never one training used) lets conditional runs report class accuracy.
     """
 
     name: str
@@ -220,9 +230,35 @@ class DatasetSpec:
     modes: Callable[[Tensor], Tensor] | None = None
     n_modes: int = 0
     # An infinite train split: stream(request, count, run_seed, draw) gives ``count`` fresh uint8
-    # training images for draw number ``draw`` of a run; then ``load`` gives the reference split and
-    # a fixed train sample that only identifies the data (it is hashed into run ids).
-    stream: Callable[[DataRequest, int, int, int], Tensor] | None = None
+    # training images (a Tensor, or ImageData with their labels) for draw number ``draw`` of a run;
+    # then ``load`` gives the reference split and a fixed train sample that only identifies the data
+    # (it is hashed into run ids).
+    stream: Callable[[DataRequest, int, int, int], Tensor | ImageData] | None = None
+    n_classes: int = 0
+    classify: Callable[[Tensor], Tensor] | None = None
+
+
+class ConditioningBuilder(Protocol):
+    def __call__(self, architecture: ArchitectureSpec, image_shape: ImageShape, latent_dim: int,
+                 n_classes: int) -> tuple[nn.Module, nn.Module]:
+        """Return ``(generator, discriminator)``, both ``ganbench.conditioning.Conditional``: the
+        labels of the next batch are bound with ``set_labels(labels)`` before each call, so G maps
+        z (N, latent_dim) to images of those classes and D scores images as those classes."""
+        ...
+
+
+@dataclass(frozen=True)
+class ConditioningSpec:
+    """A way to condition G and D on class labels (concatenation, projection, conditional batch norm,
+    an auxiliary classifier). ``build`` makes the conditional pair from an architecture; ``requires``
+    names what the architecture must provide (``ARCHITECTURE_OFFERS``), else runs are skipped with
+    the reason."""
+
+    name: str
+    summary: str
+    reference: str
+    build: ConditioningBuilder
+    requires: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -304,7 +340,8 @@ class ScoreInput:
     """What a metric scores: the final ``fake`` samples and the ``real`` reference split (uint8 images
     or float points), the dataset, the run's channel count, the larger sample modes are counted on
     (``mode_fake``, None: count on ``fake``), and ``features()``, the (fake, real) features in the
-    run's feature extractor space (computed once, shared by every metric that asks)."""
+    run's feature extractor space (computed once, shared by every metric that asks). A class-conditional
+    run (data kind ``labelled-images``) also gives ``fake_labels`` and ``real_labels``."""
 
     fake: Tensor
     real: Tensor
@@ -313,6 +350,8 @@ class ScoreInput:
     feature_extractor: str
     features: Callable[[], tuple[Tensor, Tensor]]
     mode_fake: Tensor | None = None
+    fake_labels: Tensor | None = None  # class-conditional runs: the class each fake was asked for
+    real_labels: Tensor | None = None  # and the class of each reference image
 
 
 # A metric's values (keys: its columns' names) and the protocol they were computed under.
@@ -335,22 +374,32 @@ class MetricSpec:
     needs_modes: bool = False
 
 
-ComponentSpec = ArchitectureSpec | LossSpec | RegularizerSpec | DatasetSpec | SuiteSpec | RecipeSpec | MetricSpec
+ComponentSpec = (ArchitectureSpec | LossSpec | RegularizerSpec | DatasetSpec | SuiteSpec | RecipeSpec | MetricSpec
+                 | ConditioningSpec)
 
 
 # Guarantees a loss can require; each says what provides it.
 REQUIREMENTS = {"lipschitz": "a Lipschitz constraint on the discriminator"}
+# What an architecture's networks offer that conditioning methods build on (in its ``provides``).
+ARCHITECTURE_OFFERS = {
+    "discriminator-features": "a discriminator with features(x) -> (N, F) and a linear head, D(x) = head(features(x))",
+    "generator-batch-norm": "a generator normalising with nn.BatchNorm2d",
+}
 
 
 def incompatibility(architecture: ArchitectureSpec, *others: LossSpec | RegularizerSpec,
-                    data_kind: str = "images", providers: Mapping[str, list[str]] | None = None) -> str | None:
+                    data_kind: str | frozenset[str] = "images",
+                    providers: Mapping[str, list[str]] | None = None) -> str | None:
     """Why this combination cannot run, or None. A declared reason, never a crash mid-suite.
 
-    ``providers`` maps a requirement to the components that provide it, to name them in the reason.
+    ``data_kind``: the run's kind, or every kind it is a case of (``DataKind.names``; a reason states
+    the most specific, the longest name). ``providers`` maps a requirement to the components that
+    provide it, to name them in the reason.
     """
+    kinds = frozenset({data_kind}) if isinstance(data_kind, str) else data_kind
     for component in (architecture, *others):
-        if data_kind not in component.data_kinds:
-            return f"{component.name} does not support {data_kind} data"
+        if not kinds & component.data_kinds:
+            return f"{component.name} does not support {max(kinds, key=len)} data"
     # Traits come from the architecture and from the regularizers that change its networks.
     givers: list[ArchitectureSpec | RegularizerSpec] = [architecture]
     givers += [o for o in others if isinstance(o, RegularizerSpec)]

@@ -9,7 +9,7 @@ from typing import Any
 
 from torch import Tensor
 
-from ganbench.datakinds import kind_of
+from ganbench.datakinds import DataKind
 from ganbench.metrics.fidelity import extract, reference_features
 from ganbench.specs import DatasetSpec, MetricSpec, ScoreInput
 
@@ -17,27 +17,29 @@ from ganbench.specs import DatasetSpec, MetricSpec, ScoreInput
 METRICS_VERSION = 3  # 3: density/coverage balls are open (distance < radius)
 
 
-def applies(metric: MetricSpec, dataset: DatasetSpec, channels: int) -> bool:
-    """Whether ``metric`` scores runs on ``dataset`` trained with ``channels`` channels."""
-    kind = kind_of(dataset)
-    if kind.name not in metric.data_kinds:
+def applies(metric: MetricSpec, kind: DataKind, dataset: DatasetSpec, channels: int) -> bool:
+    """Whether ``metric`` scores runs of ``kind`` on ``dataset`` trained with ``channels`` channels."""
+    if not kind.names & metric.data_kinds:
         return False
     return not metric.needs_modes or kind.modes_defined(dataset, channels)
 
 
-def score(fake: Tensor, real: Tensor, dataset: DatasetSpec, feature_extractor: str, channels: int,
+def score(fake: Tensor, real: Tensor, kind: DataKind, dataset: DatasetSpec, feature_extractor: str, channels: int,
           dataset_sha256: str, metrics: Sequence[MetricSpec], cache_dir: Path | None = None, cuda: bool = False,
-          mode_fake: Tensor | None = None,
-          fake_features: Tensor | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+          mode_fake: Tensor | None = None, fake_features: Tensor | None = None,
+          fake_labels: Tensor | None = None,
+          real_labels: Tensor | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """Every metric of the table that applies to this dataset, and the protocol they were computed under.
 
     Built-ins: FID/KID/precision-recall/density-coverage in the extractor's space and the spectral
     sharpness scores on images, mode coverage on datasets with known modes (points: no FID, since
     there is no image feature space). Modes are counted on ``mode_fake`` when given (a larger
     sample: the stacked protocol's 26,000), else on ``fake``. ``fake_features``: ``fake`` already
-    through the extractor (the caller reuses them). A metric's values outside its declared columns
-    are dropped: the columns are the schema. A metric that raises leaves its columns empty and its
-    error in the protocol's ``metric_errors``; the run and the other metrics stand.
+    through the extractor (the caller reuses them). A class-conditional run gives the class each fake
+    was asked for (``fake_labels``) and the reference's classes (``real_labels``). A metric's values
+    outside its declared columns are dropped: the columns are the schema. A metric that raises leaves
+    its columns empty and its error in the protocol's ``metric_errors``; the run and the other metrics
+    stand.
     """
     @cache
     def features() -> tuple[Tensor, Tensor]:
@@ -47,12 +49,12 @@ def score(fake: Tensor, real: Tensor, dataset: DatasetSpec, feature_extractor: s
         fake_f = fake_features if fake_features is not None else extract(fake, feature_extractor, cuda)
         return fake_f, real_f
 
-    data = ScoreInput(fake, real, dataset, channels, feature_extractor, features, mode_fake)
+    data = ScoreInput(fake, real, dataset, channels, feature_extractor, features, mode_fake, fake_labels, real_labels)
     values: dict[str, Any] = {}
     proto: dict[str, Any] = {"metrics_version": METRICS_VERSION, "samples": int(fake.shape[0]),
                              "reference_samples": int(real.shape[0]), "reference_split": "reference"}
     for metric in metrics:
-        if not applies(metric, dataset, channels):
+        if not applies(metric, kind, dataset, channels):
             continue
         try:
             scored, used = metric.compute(data)

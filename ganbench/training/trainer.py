@@ -11,6 +11,7 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
+from ganbench.conditioning import class_loss
 from ganbench.datakinds import DataKind, Shape, kind_of
 from ganbench.plugins import Catalog
 from ganbench.runspec import RunSpec
@@ -42,6 +43,8 @@ class TrainResult:
 
 
 Evaluate = Callable[[nn.Module], float]
+# Fresh training images for draw ``draw`` (a run's infinite train split), with their labels or not.
+Stream = Callable[[int, int], Tensor | tuple[Tensor, Tensor]]
 # TrainResult fields a checkpoint carries over to the resumed run.
 _RESUMED_FIELDS = ("steps_done", "images_seen", "train_seconds", "curve_seconds", "curve_step", "curve_d_loss",
                    "curve_g_loss", "curve_g_penalty", "fid_curve_step", "fid_curve")
@@ -49,9 +52,15 @@ LATENT_CHUNK = 500  # latents per draw in ``sample``: part of which latents each
 WEIGHT_LIMIT = 1e6  # a weight this large means the run has blown up, even if losses are finite
 
 
+def run_kind(spec: RunSpec, catalog: Catalog) -> DataKind:
+    """The data kind of ``spec``: its dataset's, or labelled images for a class-conditional run."""
+    conditioning = catalog.spec("conditionings", spec.conditioning) if spec.conditioning else None
+    return kind_of(catalog.spec("datasets", spec.dataset), conditioning)
+
+
 def build_networks(spec: RunSpec, catalog: Catalog, data: Tensor) -> tuple[nn.Module, nn.Module]:
     """The architecture's networks for this run's data (the prepared train split), as its kind builds them."""
-    kind = kind_of(catalog.spec("datasets", spec.dataset))
+    kind = run_kind(spec, catalog)
     return kind.build_networks(catalog.spec("architectures", spec.architecture),
                                Shape(spec.resolution, spec.channels, spec.latent_dim), data)
 
@@ -74,7 +83,7 @@ def eval_steps(spec: RunSpec) -> set[int]:
 def train(spec: RunSpec, catalog: Catalog, data: Tensor, device: torch.device,
           evaluate: Evaluate | None = None, checkpoint: Path | None = None,
           checkpoint_every: int = 0, on_step: Callable[[int], None] | None = None,
-          stream: Callable[[int, int], Tensor] | None = None, evaluate_last: bool = True) -> TrainResult:
+          stream: Stream | None = None, evaluate_last: bool = True, labels: Tensor | None = None) -> TrainResult:
     """Train ``spec`` on ``data``, the train split as its dataset's kind prepared it (uint8 images
     (N, C, H, W) at the spec's resolution, or float points (N, D)).
 
@@ -82,7 +91,8 @@ def train(spec: RunSpec, catalog: Catalog, data: Tensor, device: torch.device,
     the same on every device. A non-finite loss or exploding weights stop the run as ``diverged``.
     With ``checkpoint``, state is saved every ``checkpoint_every`` steps and a run that finds a
     checkpoint continues from it, giving the same result as an uninterrupted run.
-    With ``stream(count, draw)``, real batches are fresh uint8 images instead of draws from ``data``.
+    With ``stream(count, draw)``, real batches are fresh uint8 images (or (images, labels)) instead of
+    draws from ``data``. ``labels``: the class of each image of ``data``, for class-conditional runs.
     ``evaluate(generator)`` gives the cheap FID of the training curve; it may not disturb the
     training RNG streams (the global RNG is restored around it). ``evaluate_last=False`` leaves the
     last step's point to the caller, who scores the final weights anyway (``execute`` does).
@@ -92,7 +102,7 @@ def train(spec: RunSpec, catalog: Catalog, data: Tensor, device: torch.device,
     generator step where it first appeared, and the weights are checked at the same points.
     """
     seed_everything(spec.seed, device)
-    kind = kind_of(catalog.spec("datasets", spec.dataset))
+    kind = run_kind(spec, catalog)
     generator, discriminator = build_networks(spec, catalog, data)
     loss = catalog.spec("losses", spec.loss).factory()
     regularizer = catalog.spec("regularizers", spec.regularizer).factory()
@@ -107,14 +117,29 @@ def train(spec: RunSpec, catalog: Catalog, data: Tensor, device: torch.device,
     n, batch = data.shape[0], spec.batch_size
     autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=spec.compute_dtype == "bf16")
 
-    def real_batch(draw: int) -> Tensor:
+    def real_batch(draw: int) -> tuple[Tensor, Tensor | None]:
+        """A real batch and its labels (None when the data has none)."""
         if stream is not None:  # an infinite train split: fresh images, seeded by the draw number
-            return kind.model_input(stream(batch, draw)).to(device)
+            fresh = stream(batch, draw)
+            images, classes = fresh if isinstance(fresh, tuple) else (fresh, None)
+            return kind.model_input(images).to(device), on_device(classes)
         idx = torch.randint(n, (batch,), generator=rng)
-        return kind.model_input(data[idx]).to(device)
+        return kind.model_input(data[idx]).to(device), on_device(None if labels is None else labels[idx])
 
-    def latents() -> Tensor:
-        return torch.randn(batch, spec.latent_dim, generator=rng).to(device)
+    def latents() -> tuple[Tensor, Tensor | None]:
+        """Latents and the classes G is asked for (a conditional run draws them after the latents,
+        so an unconditional run's stream is what it always was)."""
+        z = torch.randn(batch, spec.latent_dim, generator=rng).to(device)
+        return z, on_device(kind.fake_labels(rng, batch))
+
+    def on_device(classes: Tensor | None) -> Tensor | None:
+        return None if classes is None else classes.to(device)
+
+    def scored(x: Tensor, classes: Tensor | None) -> tuple[Tensor, Tensor | None]:
+        """D's logits for ``x`` of ``classes``, and its auxiliary class loss when it has one (AC-GAN)."""
+        kind.bind(discriminator, classes)
+        logits = discriminator(x).float()
+        return logits, None if classes is None else class_loss(discriminator, classes)
 
     uses_features = bool(getattr(loss, "uses_features", False))
     # A relativistic G loss compares fakes with the updated D's output on a fresh real batch (as the
@@ -151,50 +176,66 @@ def train(spec: RunSpec, catalog: Catalog, data: Tensor, device: torch.device,
         regularizer.set_progress(step, spec.generator_steps)
         for k in range(spec.d_steps_per_g_step):
             checking = step == 1 and k == 0  # each component's contract, once per fresh run
+            z, fake_classes = latents()
+            kind.bind(generator, fake_classes)
             with torch.no_grad(), autocast:
-                fake = generator(latents())
+                fake = generator(z)
             with autocast:
                 draw = (step - 1) * draws_per_step + k  # so a resumed run continues the stream
-                raw = real_batch(draw)
+                raw, real_classes = real_batch(draw)
                 if checking:
                     checks.same_shape(f"{arch}: generator", fake, raw)
                 real, fake = regularizer.augment(raw), regularizer.augment(fake)
                 if checking:
                     checks.same_shape(f"{regname}: augment()", real, raw)
                     checks.same_shape(f"{regname}: augment()", fake, raw)
-                real_logits, fake_logits = discriminator(real).float(), discriminator(fake).float()
+                real_logits, real_aux = scored(real, real_classes)
+                fake_logits, fake_aux = scored(fake, fake_classes)
                 if checking:
                     checks.logits(f"{arch}: discriminator", real_logits, batch)
                 d_loss = loss.discriminator_loss(real_logits, fake_logits)
+                kind.bind(discriminator, real_classes)  # a penalty's D calls score reals (or mixes) as reals
                 penalty = regularizer.discriminator_penalty(discriminator, real, fake, real_logits, fake_logits)
             if checking:
                 checks.finite_scalar(f"{lossname}: discriminator_loss()", d_loss)
                 checks.finite_scalar(f"{regname}: discriminator_penalty()", penalty, optional=True)
             if penalty is not None:
                 d_loss = d_loss + penalty.float()
+            if real_aux is not None and fake_aux is not None:
+                d_loss = d_loss + real_aux + fake_aux
             opt_d.zero_grad(set_to_none=True)
             d_loss.backward()
             opt_d.step()
             regularizer.after_discriminator_step(discriminator)
             result.images_seen += batch
+        z, fake_classes = latents()
+        kind.bind(generator, fake_classes)
         with autocast:
-            fake = regularizer.augment(generator(latents()))
+            fake = regularizer.augment(generator(z))
+            g_aux = None
             if uses_features:
                 with torch.no_grad():
+                    kind.bind(discriminator, real_classes)
                     real_features = discriminator.features(real).float()
+                kind.bind(discriminator, fake_classes)
                 g_loss = loss.feature_loss(discriminator.features(fake).float(), real_features)
             else:
                 if needs_real_logits:
                     with torch.no_grad():
-                        fresh = regularizer.augment(real_batch(step * draws_per_step - 1))
-                        real_logits = discriminator(fresh).float()
-                g_loss = loss.generator_loss(discriminator(fake).float(), real_logits.detach())
+                        fresh, fresh_classes = real_batch(step * draws_per_step - 1)
+                        real_logits, _ = scored(regularizer.augment(fresh), fresh_classes)
+                fake_logits, g_aux = scored(fake, fake_classes)
+                g_loss = loss.generator_loss(fake_logits, real_logits.detach())
             g_penalty = regularizer.generator_penalty(discriminator, real.detach(), fake) if g_term else None
+        # Unbound after the forward passes: an average copied from G next carries no stale labels.
+        kind.bind(generator, None)
+        kind.bind(discriminator, None)
         if step == 1:
             checks.finite_scalar(f"{lossname}: {'feature_loss' if uses_features else 'generator_loss'}()", g_loss)
             checks.finite_scalar(f"{regname}: generator_penalty()", g_penalty, optional=True)
         opt_g.zero_grad(set_to_none=True)
-        (g_loss if g_penalty is None else g_loss + g_penalty.float()).backward()
+        g_total = g_loss if g_aux is None else g_loss + g_aux
+        (g_total if g_penalty is None else g_total + g_penalty.float()).backward()
         opt_g.step()
         regularizer.after_generator_step(generator)
         term = g_loss.new_zeros(()) if g_penalty is None else g_penalty.detach().float()
@@ -277,7 +318,8 @@ def _read_losses(unread: list[Tensor], step: int, sums: list[float], result: Tra
 def sample(generator: nn.Module, count: int, latent_dim: int, seed: int, device: torch.device, kind: DataKind,
            batch: int = 64) -> Tensor:
     """``count`` samples from fixed, seeded latents (the same for every entry with this seed), as
-    ``kind`` stores them (uint8 images, float32 points).
+    ``kind`` stores them (uint8 images, float32 points); a labelled kind asks for its evaluation
+    classes (sample i of class i mod K).
 
     Latents are drawn in chunks of ``LATENT_CHUNK`` whatever ``count`` is, so the first n of a larger
     sample are the n-sample; G runs ``batch`` at a time (in eval mode each sample is independent of
@@ -285,9 +327,14 @@ def sample(generator: nn.Module, count: int, latent_dim: int, seed: int, device:
     generator.eval()
     rng = torch.Generator().manual_seed(10_000 + seed)
     chunks = []
+    index = 0
     for start in range(0, count, LATENT_CHUNK):
         z = torch.randn(min(LATENT_CHUNK, count - start), latent_dim, generator=rng)
         for part in z.split(batch):
+            classes = kind.eval_labels(index, part.shape[0])
+            kind.bind(generator, None if classes is None else classes.to(device))
             out = generator(part.to(device))
             chunks.append(kind.samples(out).cpu())
+            index += part.shape[0]
+    kind.bind(generator, None)
     return torch.cat(chunks)

@@ -21,6 +21,8 @@ from torch import Tensor, nn
 from ganbench.hookspecs import RegisterArchitecture, hookimpl
 from ganbench.specs import ArchitectureSpec, ImageShape
 
+# What conditioning methods build on (specs.ARCHITECTURE_OFFERS): D = head(features(x)); BN in G.
+_BOTH = frozenset({"discriminator-features", "generator-batch-norm"})
 # Side of the first feature map: 28 px starts from 7x7, 32 and 64 px from 4x4.
 BASE = {28: 7, 32: 4, 64: 4}
 
@@ -142,7 +144,7 @@ def register_architectures(register: RegisterArchitecture) -> None:
         summary="Radford et al.'s DCGAN (transposed convs up to the image, BN and ReLU in G, N(0, 0.02) "
                 "init) with a batch-norm-free strided-conv D and narrower widths",
         reference="Radford, Metz & Chintala 2016, Unsupervised Representation Learning with DCGANs, ICLR",
-        build=build, resolutions=(28, 32, 64),
+        build=build, resolutions=(28, 32, 64), provides=_BOTH,
     ))
     register(ArchitectureSpec(
         name="dcgan-no-bn",
@@ -150,11 +152,11 @@ def register_architectures(register: RegisterArchitecture) -> None:
                 "pair has no batch norm at all: the other side of the batch-norm factor",
         reference="Radford, Metz & Chintala 2016, DCGAN, ICLR (sec. 3: batch norm in G and D); "
                   "Ioffe & Szegedy 2015, Batch Normalization, ICML",
-        build=build_no_bn, resolutions=(28, 32, 64),
+        build=build_no_bn, resolutions=(28, 32, 64), provides=frozenset({"discriminator-features"}),
     ))
     register(ArchitectureSpec(
         name="dcgan-resize",
         summary="ganbench's dcgan with nearest-neighbour upsampling + 3x3 conv instead of transposed conv",
         reference="Odena, Dumoulin & Olah 2016, Deconvolution and Checkerboard Artifacts, Distill",
-        build=build_resize, resolutions=(28, 32, 64),
+        build=build_resize, resolutions=(28, 32, 64), provides=_BOTH,
     ))

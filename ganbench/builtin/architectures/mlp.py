@@ -88,4 +88,5 @@ def register_architectures(register: RegisterArchitecture) -> None:
                 "ganbench's, not the paper's maxout D); small MLPs on 2-D points",
         reference="Goodfellow et al. 2014, Generative Adversarial Nets, NeurIPS",
         build=build, resolutions=(28, 32, 64), build_points=build_points,
+        provides=frozenset({"discriminator-features"}),
     ))

@@ -163,5 +163,5 @@ def register_architectures(register: RegisterArchitecture) -> None:
         summary="SNGAN CIFAR ResNet (G: 3 residual up-blocks, 2 from 7x7 at 28 px; D: optimized, down and "
                 "2 plain blocks, sum pooling); narrower than the paper, spectral norm only as the regularizer",
         reference="Miyato et al. 2018, Spectral Normalization for GANs, ICLR (appendix B)",
-        build=build, resolutions=(28, 32, 64),
+        build=build, resolutions=(28, 32, 64), provides=frozenset({"discriminator-features", "generator-batch-norm"}),
     ))

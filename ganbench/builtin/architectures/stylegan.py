@@ -154,5 +154,5 @@ def register_architectures(register: RegisterArchitecture) -> None:
         summary="StyleGAN2-style G (equalized LR, 0.01-lr mapping, modulated/demodulated convs, noise) "
                 "without its D, regularizers, mixing or truncation; SNGAN ResNet discriminator",
         reference="Karras, Laine & Aila 2019 (StyleGAN), CVPR; Karras et al. 2020 (StyleGAN2), CVPR",
-        build=build, resolutions=(28, 32, 64),
+        build=build, resolutions=(28, 32, 64), provides=frozenset({"discriminator-features"}),
     ))
