@@ -6,7 +6,7 @@ from __future__ import annotations
 from ganbench.datakinds import kind_of
 from ganbench.hookspecs import RegisterMetric, hookimpl
 from ganbench.metrics import spectrum
-from ganbench.metrics.fidelity import fidelity_from_features, protocol
+from ganbench.metrics.fidelity import DC_NEIGHBOURHOOD, density_coverage, fidelity_from_features, protocol
 from ganbench.metrics.modes import coverage
 from ganbench.specs import Column, MetricSpec, Scored, ScoreInput
 
@@ -30,6 +30,32 @@ def _modes(data: ScoreInput) -> Scored:
     proto = {"modes": f"{dataset.name}: {dataset.n_modes} modes"
                       + (", high quality = within 3 std of a centre" if points else ""),
              "mode_samples": int(counted.shape[0]), "n_modes": dataset.n_modes}
+    return values, proto
+
+
+def _classes(data: ScoreInput) -> Scored:
+    """Per class c: FID and coverage of the fakes asked for c against the reference images of c, in
+    the run's feature space; the share of fakes the dataset's shipped classifier puts in c."""
+    if data.fake_labels is None or data.real_labels is None:
+        raise ValueError("a class-conditional run needs the fakes' and the reference's classes")
+    fake_f, real_f = data.features()
+    n_classes = data.dataset.n_classes
+    fids, coverages = [], []
+    for c in range(n_classes):
+        fake_c, real_c = fake_f[data.fake_labels == c], real_f[data.real_labels == c]
+        if len(fake_c) < 2 or len(real_c) <= DC_NEIGHBOURHOOD:
+            raise ValueError(f"class {c}: {len(fake_c)} samples and {len(real_c)} reference images are too few")
+        fids.append(fidelity_from_features(fake_c, real_c, kid=False, prc=False)["fid"])
+        coverages.append(density_coverage(fake_c, real_c)["coverage"])
+    values = {"intra_fid": sum(fids) / n_classes, "class_coverage": sum(coverages) / n_classes,
+              "worst_class_coverage": min(coverages)}
+    if data.dataset.classify is not None:
+        predicted = data.dataset.classify(data.fake)
+        values["class_accuracy"] = float((predicted.cpu() == data.fake_labels.cpu()).double().mean())
+    proto = {"classes": n_classes, "class_fid": [round(v, 4) for v in fids],
+             "class_coverage": [round(v, 4) for v in coverages],
+             "samples_per_class": int(data.fake.shape[0]) // n_classes,
+             "class_accuracy_by": "the dataset's shipped classifier" if data.dataset.classify else "none"}
     return values, proto
 
 
@@ -63,7 +89,19 @@ MODES = MetricSpec(
     _modes, data_kinds=frozenset({"images", "points"}), needs_modes=True)
 
 
+CLASSES = MetricSpec(
+    "classes", "Class-conditional runs: intra-class FID (mean over classes of the FID of each class's "
+    "samples against its reference images), class accuracy by the dataset's shipped classifier, "
+    "coverage per class (mean and worst)",
+    "Miyato & Koyama 2018 (intra-FID); Odena et al. 2017 (class accuracy); Naeem et al. 2020 (coverage)",
+    (Column("intra_fid", "intra-FID", 2, lower_is_better=True, spread=True, delta="delta_intra_fid"),
+     Column("class_accuracy", "class acc", 3, lower_is_better=False),
+     Column("class_coverage", "class cov", 3, lower_is_better=False),
+     Column("worst_class_coverage", "worst class cov", 3, lower_is_better=False)),
+    _classes, data_kinds=frozenset({"labelled-images"}))
+
+
 @hookimpl
 def register_metrics(register: RegisterMetric) -> None:
-    for metric in (FIDELITY, SHARPNESS, MODES):
+    for metric in (FIDELITY, SHARPNESS, MODES, CLASSES):
         register(metric)
