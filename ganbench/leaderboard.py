@@ -24,11 +24,11 @@ from ganbench.runspec import RunSpec
 from ganbench.specs import Column, MetricSpec
 from ganbench.store import atomic_write_text
 
-SCHEMA_VERSION = 5  # 5: the plot_* columns (what the report draws) and metric columns from the metric table
-SPEC_COLUMNS = ["architecture", "loss", "regularizer", "recipe", "optimizer", "seed", "generator_steps", "batch_size",
-                "d_steps_per_g_step", "resolution", "channels", "latent_dim", "lr_generator",
-                "lr_discriminator", "beta1", "beta2", "fid_samples", "mode_samples", "device", "compute_dtype",
-                "compile", "budget_seconds", "eval_points", "curve_fid_samples"]
+SCHEMA_VERSION = 6  # 6: conditioning (class-conditional entries); 5: plot_* columns, metric table columns
+SPEC_COLUMNS = ["architecture", "loss", "regularizer", "conditioning", "recipe", "optimizer", "seed",
+                "generator_steps", "batch_size", "d_steps_per_g_step", "resolution", "channels", "latent_dim",
+                "lr_generator", "lr_discriminator", "beta1", "beta2", "fid_samples", "mode_samples", "device",
+                "compute_dtype", "compile", "budget_seconds", "eval_points", "curve_fid_samples"]
 STABILITY_COLUMNS = ["final_best_ratio", "fid_tail_slope", "fid_volatility", "loss_oscillation"]
 # How the metrics were computed (from each record's metric_protocol).
 METRIC_PROTOCOL_COLUMNS = ["metrics_version", "reference_split", "kid_subset_size", "prc_neighbourhood",
@@ -48,8 +48,8 @@ PLOT_COLUMNS = {"plot_step": ("curves", "step"), "plot_d_loss": ("curves", "d_lo
                 "plot_fid_step": ("fid_curve", "step"),
                 "plot_fid": ("fid_curve", "fid"), "plot_frequency": ("spectrum", "frequency"),
                 "plot_rapsd_fake": ("spectrum", "fake"), "plot_rapsd_real": ("spectrum", "real")}
-PLUGIN_COLUMNS = ["architecture_plugin", "loss_plugin", "regularizer_plugin", "dataset_plugin"]
-ENTRY_COLUMNS = ["architecture", "loss", "regularizer", "recipe", "optimizer"]
+PLUGIN_COLUMNS = ["architecture_plugin", "loss_plugin", "regularizer_plugin", "dataset_plugin", "conditioning_plugin"]
+ENTRY_COLUMNS = ["architecture", "loss", "regularizer", "conditioning", "recipe", "optimizer"]
 # Records written before a RunSpec field existed ran with its default.
 SPEC_DEFAULTS = {f.name: f.default for f in fields(RunSpec) if f.default is not MISSING}
 # What ranks a table: the first of these that some run measured, as (column, lower is better).
@@ -121,7 +121,7 @@ def runs_table(records: list[dict[str, Any]], baseline: str | None = None,
                    final_g_penalty=rec.get("final_g_penalty"),
                    curve_fid_final=rec.get("curve_fid_final"), curve_fid_best=rec.get("curve_fid_best"),
                    curve_fid_best_step=rec.get("curve_fid_best_step"))
-        for factor in ("architecture", "loss", "regularizer", "dataset"):
+        for factor in ("architecture", "loss", "regularizer", "dataset", "conditioning"):
             row[f"{factor}_plugin"] = ctx.get(f"{factor}_plugin")
         row.update(ganbench_version=ctx.get("ganbench"), torch_version=ctx.get("torch"), run_id=rec["run_id"])
         row.update({col: rec.get(col) for col in TIMING_COLUMNS})

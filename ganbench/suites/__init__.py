@@ -41,6 +41,8 @@ class Suite:
     evaluation: dict[str, Any]
     path: Path
     recipes: tuple[str, ...] = ()
+    conditionings: tuple[str, ...] = ()  # each gives one class-conditional entry: the baseline conditioned
+    vary: tuple[str, ...] = ("architecture", "loss", "regularizer")  # the factors varied one at a time
 
 
 _SCHEMA: dict[str, dict[str, type]] = {
@@ -108,10 +110,20 @@ def load_suite_file(path: Path) -> Suite:
     distinct = isinstance(recipes, list) and len(set(map(str, recipes))) == len(recipes)
     if not distinct or not all(isinstance(r, str) for r in recipes):
         raise SuiteError(f"{path}: recipes must be a list of distinct recipe names (`ganbench list recipes`)")
+    conditionings = data.get("conditionings", [])
+    if not isinstance(conditionings, list) or not all(isinstance(c, str) for c in conditionings) \
+            or len(set(conditionings)) != len(conditionings):
+        raise SuiteError(f"{path}: conditionings must be a list of distinct conditioning names "
+                         f"(`ganbench list conditionings`)")
+    vary = data.get("vary", [factor for factor, _ in FACTORS])
+    known = [factor for factor, _ in FACTORS]
+    if not isinstance(vary, list) or not all(isinstance(v, str) and v in known for v in vary):
+        raise SuiteError(f"{path}: vary must list factors among {', '.join(known)}, got {vary!r}")
     if tables["optimizer"]["name"] not in OPTIMIZERS:
         raise SuiteError(f"{path}: optimizer.name must be one of {', '.join(OPTIMIZERS)}, "
                          f"got {tables['optimizer']['name']!r}")
-    return Suite(seeds=tuple(seeds), path=path, recipes=tuple(recipes), **top, **tables)
+    return Suite(seeds=tuple(seeds), path=path, recipes=tuple(recipes), conditionings=tuple(conditionings),
+                 vary=tuple(vary), **top, **tables)
 
 
 def load_suite(name: str, catalog: Catalog) -> Suite:
@@ -160,9 +172,15 @@ def expand(suite: Suite, catalog: Catalog, device: str, matrix: str = "ofat",
                     for a, loss, r in itertools.product(*(catalog.names(kind) for _, kind in FACTORS))]
     elif matrix == "ofat":
         for factor, kind in FACTORS:
-            entries += [{**suite.baseline, factor: value} for value in catalog.names(kind)]
+            if factor in suite.vary:
+                entries += [{**suite.baseline, factor: value} for value in catalog.names(kind)]
     else:
         raise SuiteError(f"unknown matrix {matrix!r} (choose from {', '.join(MATRICES)})")
+    for name in suite.conditionings:
+        if name not in catalog.components["conditionings"]:
+            raise SuiteError(f"{suite.path}: unknown conditioning {name!r} "
+                             f"(registered: {', '.join(catalog.names('conditionings')) or 'none'})")
+        entries.append({**suite.baseline, "conditioning": name})
     settings = [{**shared, **entry} for i, entry in enumerate(entries) if entry not in entries[:i]]
     for name in suite.recipes:
         recipe = {**shared, **_recipe_entry(suite, catalog, name)}
