@@ -15,7 +15,8 @@ from ganbench.plugins import Catalog
 # Machine state that would make the suite test something other than what a newcomer gets. Cleared
 # before any fixture runs (session fixtures too) and inherited by the CLI subprocesses tests start.
 # A test that wants the full Fashion-MNIST asks for the ``full_fashion_mnist`` fixture instead.
-MACHINE_STATE = ("GANBENCH_DATA", inception.ENV_VAR, "GANBENCH_LOAD_PLUGINS", "GANBENCH_STRICT_PLUGINS")
+MACHINE_STATE = ("GANBENCH_DATA", inception.ENV_VAR, "GANBENCH_LOAD_PLUGINS", "GANBENCH_STRICT_PLUGINS",
+                 "GANBENCH_VGG16_WEIGHTS")
 FULL_FASHION_MNIST = system.ROOT / "fashion-mnist"
 
 

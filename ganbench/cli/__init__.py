@@ -10,6 +10,7 @@ from ganbench import __version__
 from ganbench.cli.bench import bench
 from ganbench.cli.extractor import extractor
 from ganbench.cli.leaderboard import leaderboard
+from ganbench.cli.perceptual import perceptual
 from ganbench.cli.plugins import list_components, plugins_command
 from ganbench.cli.report import report
 from ganbench.cli.run import run
@@ -37,3 +38,4 @@ main.add_command(extractor)
 main.add_command(bench)
 main.add_command(leaderboard)
 main.add_command(report)
+main.add_command(perceptual)
