@@ -15,7 +15,7 @@ import torch
 import torch_fidelity
 
 import ganbench
-from ganbench import plugins
+from ganbench import perceptual, plugins
 from ganbench.datakinds import DataKind, kind_of, prepare_images
 from ganbench.metrics import registry
 from ganbench.metrics.fidelity import extract, fidelity, fidelity_from_features, reference_features
@@ -83,6 +83,8 @@ def context(spec: RunSpec, data_root: str | None) -> dict[str, str]:
     out = {"ganbench": ganbench.__version__, "torch": torch.__version__, "dataset_sha256": data.sha256,
            "feature_extractor": f"{extractor}@{registry.extractor_version(extractor)}" if extractor else "none",
            "metrics_version": str(METRICS_VERSION)}
+    if training_networks(spec):  # retrained perceptual weights are another run
+        out["training_networks"] = network_versions(spec)
     if cat.spec("datasets", spec.dataset).stream is not None:
         # Batches come from the stream, not the hashed fixed split: that must change the run id too.
         out["train_split"] = "stream"
@@ -108,6 +110,31 @@ def labels_digest(data: DatasetSplits) -> str:
     return digest.hexdigest()[:16]
 
 
+def training_networks(spec: RunSpec) -> list[str]:
+    """The pretrained networks this run's loss and regularizer train against (a perceptual loss's)."""
+    cat = catalog()
+    return sorted(cat.spec("losses", spec.loss).networks | cat.spec("regularizers", spec.regularizer).networks)
+
+
+def scored_in_trained_space(spec: RunSpec, extractor: str) -> str | None:
+    """Why ``spec`` must not run, scored in ``extractor``: training optimised against that very
+    network, which would inflate its FID (Kynkäänniemi et al. 2023); else None."""
+    if extractor and extractor in training_networks(spec):
+        return (f"{spec.entry} trains against {extractor}, the feature extractor its FID would be computed in; "
+                f"score it in another space (--extractor) or drop the entry")
+    return None
+
+
+def network_versions(spec: RunSpec) -> str:
+    """name@version of each training network ganbench knows the weights of (a plugin's own: name)."""
+    parts = []
+    for name in training_networks(spec):
+        known = perceptual.NETWORKS.get(name)
+        ready, where = known.available() if known else (False, "")
+        parts.append(f"{name}@{known.version(Path(where))}" if known and ready else name)
+    return ",".join(parts)
+
+
 def feature_extractor(spec: RunSpec, data: DatasetSplits) -> str:
     """The suite's (or --extractor's) choice, else the dataset's default; "" for point data. A default
     that cannot read the run's channels (the stacked CNN on a grayscale run) gives way to the
@@ -125,6 +152,11 @@ def incompatible(spec: RunSpec) -> str | None:
     cat = catalog()
     arch = cat.spec("architectures", spec.architecture)
     kind = run_kind(spec, cat)
+    for name in training_networks(spec):
+        known = perceptual.NETWORKS.get(name)
+        ready, why = known.available() if known else (True, "")
+        if not ready:
+            return why
     return kind.unsupported(arch, spec.resolution) or incompatibility(
         arch, cat.spec("losses", spec.loss), cat.spec("regularizers", spec.regularizer),
         data_kind=kind.names, providers=providers())
@@ -189,9 +221,12 @@ def execute(spec: RunSpec, data_root: str | None, store_root: str, checkpoint_ev
         "context": ctx, "dataset_source": data.source, "feature_extractor": extractor,
         "versions": {"ganbench": ganbench.__version__, "torch": torch.__version__,
                      "torch_fidelity": torch_fidelity.__version__, "python": platform.python_version()},
-        "metrics": {}, "curves": {},
+        "metrics": {}, "curves": {}, "training_networks": training_networks(spec),
     }
     store = RunStore(Path(store_root))
+    refused = scored_in_trained_space(spec, extractor)
+    if refused is not None:  # the CLI refuses such a suite before any run; this guards other callers
+        raise ValueError(refused)
     why_not = incompatible(spec)
     if why_not is not None:
         record.update(status="skipped", reason=why_not, wall_seconds=0.0, device=str(device))

@@ -123,6 +123,7 @@ def runs_table(records: list[dict[str, Any]], baseline: str | None = None,
                    curve_fid_best_step=rec.get("curve_fid_best_step"))
         for factor in ("architecture", "loss", "regularizer", "dataset", "conditioning"):
             row[f"{factor}_plugin"] = ctx.get(f"{factor}_plugin")
+        row["training_networks"] = ";".join(rec.get("training_networks", []))
         row.update(ganbench_version=ctx.get("ganbench"), torch_version=ctx.get("torch"), run_id=rec["run_id"])
         row.update({col: rec.get(col) for col in TIMING_COLUMNS})
         row.update({col: encode_series(rec.get(field, {}).get(key)) for col, (field, key) in PLOT_COLUMNS.items()})

@@ -174,6 +174,7 @@ class LossSpec:
     incompatible: Mapping[str, str] = field(default_factory=dict)
     data_kinds: frozenset[str] = frozenset(DATA_KINDS)
     requires: frozenset[str] = frozenset()
+    networks: frozenset[str] = frozenset()  # pretrained networks training optimises against (see below)
 
 
 @dataclass(frozen=True)
@@ -191,6 +192,9 @@ class RegularizerSpec:
     data_kinds: frozenset[str] = frozenset(DATA_KINDS)
     provides: frozenset[str] = frozenset()  # e.g. "lipschitz" for spectral norm, GP, weight clipping
     traits: frozenset[str] = frozenset()
+    # Pretrained networks the regularizer trains G (or D) against, named as feature extractors are
+    # (a perceptual loss's VGG16: "vgg16"). A run never scores in the space of one of them.
+    networks: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

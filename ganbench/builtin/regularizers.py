@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -11,6 +12,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.nn.utils.parametrizations import spectral_norm
 
+from ganbench import perceptual
 from ganbench.hookspecs import RegisterRegularizer, hookimpl
 from ganbench.specs import Regularizer, RegularizerSpec
 
@@ -352,6 +354,13 @@ class LeCam(Regularizer):
                               + F.relu(self.anchor_real - fake_logits).square().mean())
 
 
+def _perceptual(network: str) -> Callable[[], Regularizer]:
+    def factory() -> Regularizer:
+        return perceptual.PerceptualRegularizer(network)
+
+    return factory
+
+
 _BN = "batchnorm-discriminator"
 # Each bounds D's Lipschitz constant (softly for the penalty, loosely for the norms), which the
 # Wasserstein critic requires; none makes D exactly 1-Lipschitz.
@@ -404,6 +413,19 @@ def register_regularizers(register: RegisterRegularizer) -> None:
         "lecam", "LeCam, one-sided as in the official code: lambda 0.3, anchor decay 0.9, start after "
         "min(1000, T/10) G steps (official 1000; the T/10 cap for short runs is ganbench's)",
         "Tseng et al. 2021, Regularizing GANs under Limited Data, CVPR", LeCam))
+    register(RegularizerSpec(
+        "perceptual", "Perceptual term on G: channel means and Gram matrices of fake vs real batches at 3 layers "
+        "of a frozen VGG-style denoising-autoencoder encoder shipped for Fashion-MNIST (weight 0.1; batch "
+        "statistics, since unconditional fakes have no paired real image: ganbench's adaptation)",
+        "Johnson, Alahi & Fei-Fei 2016, Perceptual Losses, ECCV; Gatys, Ecker & Bethge 2016, Image Style "
+        "Transfer Using CNNs, CVPR", _perceptual(perceptual.DEFAULT_NETWORK), data_kinds=_IMAGES,
+        networks=frozenset({perceptual.DEFAULT_NETWORK})))
+    register(RegularizerSpec(
+        "perceptual-vgg16", "The perceptual term in torchvision's ImageNet VGG16 (relu1_2, relu2_2, relu3_3, "
+        "relu4_3) from a local weights file ($GANBENCH_VGG16_WEIGHTS or the torch hub cache), for GPU suites; "
+        "skipped where the file is absent",
+        "Johnson, Alahi & Fei-Fei 2016, ECCV; Simonyan & Zisserman 2015, Very Deep Convolutional Networks, ICLR",
+        _perceptual("vgg16"), data_kinds=_IMAGES, networks=frozenset({"vgg16"})))
     register(RegularizerSpec(
         "weight-clipping", "WGAN weight clipping: every D parameter clamped to [-0.01, 0.01] after each D "
         "step (c 0.01 as in the paper; the suite's optimizer is kept, not the paper's RMSProp)",

@@ -14,13 +14,24 @@ import torch
 
 from ganbench import plugins
 from ganbench.datakinds import kind_of
+from ganbench.execute import dataset_splits, feature_extractor, scored_in_trained_space
 from ganbench.executors.local import default_workers, run_specs
 from ganbench.leaderboard import format_summary, write_tables
 from ganbench.metrics import registry
 from ganbench.metrics.registry import check_available
 from ganbench.progress import suite_bar
+from ganbench.runspec import RunSpec
 from ganbench.suites import MATRICES, expand, load_suite, load_suite_file, select
 from ganbench.training.seeding import resolve_device
+
+
+def refuse_trained_spaces(specs: list[RunSpec], data_root: str | None) -> None:
+    """Stop before anything runs if an entry would be scored in a network its training optimised against."""
+    for spec in specs:
+        extractor = feature_extractor(spec, dataset_splits(spec.dataset, data_root, spec.resolution, spec.channels))
+        refused = scored_in_trained_space(spec, extractor)
+        if refused is not None:
+            raise click.ClickException(refused)
 
 
 def _parse_seeds(text: str) -> tuple[int, ...]:
@@ -106,6 +117,7 @@ def run(run_all: bool, suite: str, suite_file: Path | None, out: Path, store: Pa
         expanded = [dataclasses.replace(spec, compile=True) for spec in expanded]
     baseline = expanded[0].entry  # the suite's baseline comes first, marked with its recipe if it is one
     specs = select(expanded, catalog, architectures, losses, regularizers)
+    refuse_trained_spaces(specs, str(data_root) if data_root else None)
     if workers is None:
         workers = default_workers() if torch_device.type == "cpu" else runs_per_gpu * torch.cuda.device_count()
     total = len(specs)

@@ -1,0 +1,89 @@
+"""Pretrained networks in training: the perceptual regularizers, and the rule that a run is never
+scored in the feature space of a network its training optimised against."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ganbench.builtin.suites import SUITES_DIR
+from ganbench.execute import execute, incompatible, scored_in_trained_space
+from ganbench.plugins import Catalog
+from ganbench.runspec import RunSpec
+from tests.conftest import write_plugin
+
+# A perceptual-style regularizer built on the scoring classifier itself: exactly what must be refused.
+CHEAT = '''
+from ganbench import hookimpl, Regularizer, RegularizerSpec
+
+@hookimpl
+def register_regularizers(register):
+    register(RegularizerSpec("cnn-perceptual", "trains G against the FID network", "-", Regularizer,
+                             networks=frozenset({"fashion-mnist-cnn"})))
+'''
+
+
+def tiny(**changes: object) -> RunSpec:
+    import dataclasses
+
+    spec = RunSpec(suite="test", dataset="fashion-mnist", architecture="dcgan", loss="non-saturating",
+                   regularizer="perceptual", seed=0, resolution=28, channels=1, latent_dim=16, generator_steps=4,
+                   batch_size=16, d_steps_per_g_step=1, lr_generator=2e-4, lr_discriminator=2e-4, beta1=0.5,
+                   beta2=0.999, fid_samples=64, curve_points=2, device="cpu")
+    return dataclasses.replace(spec, **changes)  # type: ignore[arg-type]
+
+
+def test_perceptual_run_logs_its_term_and_records_its_network(tmp_path: Path) -> None:
+    record = execute(tiny(), None, str(tmp_path))
+    assert record["status"] == "completed", record.get("reason")
+    assert record["training_networks"] == ["fashion-mnist-vgg-dae"]
+    assert record["context"]["training_networks"].startswith("fashion-mnist-vgg-dae@")
+    penalties = record["curves"]["g_penalty"]
+    assert len(penalties) == 2 and all(0.0 < p < 2.0 for p in penalties)  # weight 0.1 x a term of O(1)-O(10)
+
+
+def test_vgg16_perceptual_is_skipped_with_the_reason_when_its_weights_are_absent(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))  # an empty hub cache
+    reason = incompatible(tiny(regularizer="perceptual-vgg16"))
+    assert reason is not None and "GANBENCH_VGG16_WEIGHTS" in reason and "\n" not in reason
+    assert incompatible(tiny()) is None
+
+
+def test_scoring_in_a_trained_against_space_is_refused_before_anything_runs(tmp_path: Path) -> None:
+    assert scored_in_trained_space(tiny(), "fashion-mnist-cnn") is None
+    site = write_plugin(tmp_path / "site", "ganbench-cheat", "ganbench_cheat", CHEAT)
+    suite = tmp_path / "tiny.toml"
+    suite.write_text((SUITES_DIR / "smoke.toml").read_text().replace('name = "smoke"', 'name = "tiny"')
+                     .replace("generator_steps = 10", "generator_steps = 2").replace("seeds = [0, 1]", "seeds = [0]")
+                     .replace("fid_samples = 128", "fid_samples = 64"))
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    env.pop("GANBENCH_LOAD_PLUGINS", None)
+    base = [sys.executable, "-m", "ganbench", "run", "--suite-file", str(suite), "--arch", "dcgan",
+            "--loss", "non-saturating", "--store", str(tmp_path / "store"), "--out", str(tmp_path / "out")]
+    refused = subprocess.run([*base, "--reg", "cnn-perceptual"], env=env, capture_output=True, text=True)
+    assert refused.returncode == 1
+    assert refused.stderr.strip().splitlines() == [
+        "Error: dcgan/non-saturating/cnn-perceptual trains against fashion-mnist-cnn, the feature extractor its "
+        "FID would be computed in; score it in another space (--extractor) or drop the entry"]
+    assert not (tmp_path / "store").exists()  # nothing ran, nothing was written
+    # In another feature space the same entry is fair and runs.
+    fair = subprocess.run([*base, "--reg", "cnn-perceptual", "--reg", "perceptual", "--extractor", "shapes-cnn"],
+                          env=env, capture_output=True, text=True)
+    assert fair.returncode == 0, fair.stderr
+    runs = pd.read_csv(next((tmp_path / "out").glob("*-runs.csv")))
+    assert dict(zip(runs["regularizer"], runs["training_networks"].fillna(""), strict=True)) == {
+        "cnn-perceptual": "fashion-mnist-cnn", "perceptual": "fashion-mnist-vgg-dae"}
+
+
+def test_quick_suite_lists_the_perceptual_and_batch_norm_entries(builtin_catalog: Catalog) -> None:
+    from ganbench.suites import expand, load_suite
+
+    entries = {spec.entry for spec in expand(load_suite("quick", builtin_catalog), builtin_catalog, "cpu")}
+    assert {"dcgan/non-saturating/perceptual", "dcgan/non-saturating/perceptual-vgg16",
+            "dcgan/non-saturating/batch-norm", "dcgan-no-bn/non-saturating/none"} <= entries
