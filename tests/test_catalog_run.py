@@ -90,7 +90,7 @@ def test_catalog_run_survives_broken_plugins_and_skips_incompatible(tmp_path: Pa
     assert "Traceback" not in proc.stderr
     runs = pd.read_csv(tmp_path / "leaderboards" / "tiny-fashion-mnist-runs.csv").set_index("entry")
     # One factor at a time around bn-dcgan over the whole built-in catalog, plus WGAN's recipe on bn-dcgan.
-    assert len(runs) == 1 + 5 + 6 + 10 + 1
+    assert len(runs) == 1 + 6 + 6 + 13 + 1
     assert runs.loc["wgan (bn-dcgan/wasserstein/weight-clipping)", "optimizer"] == "rmsprop"
     for reg in ("gradient-penalty", "r1"):
         row = runs.loc[f"bn-dcgan/non-saturating/{reg}"]
@@ -100,7 +100,8 @@ def test_catalog_run_survives_broken_plugins_and_skips_incompatible(tmp_path: Pa
     assert unconstrained["status"] == "skipped" and unconstrained["reason"].startswith(
         "wasserstein requires a Lipschitz constraint on the discriminator, which neither bn-dcgan nor the "
         "regularizer provides (regularizers that do: gradient-penalty, spectral-norm, weight-clipping)")
-    skipped = [f"bn-dcgan/non-saturating/{r}" for r in ("gradient-penalty", "r1")] + ["bn-dcgan/wasserstein/none"]
+    skipped = [f"bn-dcgan/non-saturating/{r}" for r in ("gradient-penalty", "r1", "perceptual-vgg16")]
+    skipped.append("bn-dcgan/wasserstein/none")
     assert (runs.drop(index=skipped)["status"] == "completed").all()
     # distribution==version#code hash for a third-party component; the summary carries it too.
     assert re.fullmatch(r"ganbench-bn==0\.1\.0#[0-9a-f]{12}", runs.loc["bn-dcgan/non-saturating/none",

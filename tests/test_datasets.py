@@ -18,7 +18,7 @@ from ganbench.data import fashion_mnist
 from ganbench.data.idx import DataError
 from ganbench.metrics.spectrum import radial_frequencies, rapsd
 from ganbench.plugins import Catalog
-from ganbench.specs import DataRequest
+from ganbench.specs import DataRequest, ImageData
 
 
 def mnist_folder(root: Path) -> Path:
@@ -110,12 +110,14 @@ def test_shapes_train_split_is_an_infinite_stream(builtin_catalog: Catalog) -> N
     spec = builtin_catalog.spec("datasets", "shapes")
     assert spec.stream is not None
     request = DataRequest("train", None, 32, 3)
-    first = spec.stream(request, 64, 0, 0)
+    drawn = spec.stream(request, 64, 0, 0)
+    assert isinstance(drawn, ImageData) and drawn.labels is not None and drawn.labels.shape == (64,)
+    first = drawn.images
     assert first.shape == (64, 3, 32, 32) and first.dtype == torch.uint8
-    assert torch.equal(first, spec.stream(request, 64, 0, 0))  # deterministic
+    assert torch.equal(first, spec.stream(request, 64, 0, 0).images)  # deterministic
     # Another draw, another run seed: other images; none equals a reference or fixed-train image.
-    assert not torch.equal(first, spec.stream(request, 64, 0, 1))
-    assert not torch.equal(first, spec.stream(request, 64, 1, 0))
+    assert not torch.equal(first, spec.stream(request, 64, 0, 1).images)
+    assert not torch.equal(first, spec.stream(request, 64, 1, 0).images)
     fixed = torch.cat([load(builtin_catalog, "shapes", split, None, 32, 3)[:2000] for split in ("train", "reference")])
     assert not (first.flatten(1)[:, None] == fixed.flatten(1)[None]).all(-1).any()
 

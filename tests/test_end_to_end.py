@@ -45,10 +45,12 @@ def test_run_all_writes_both_tables(smoke_run: tuple[Path, subprocess.CompletedP
     summary = pd.read_csv(cwd / "leaderboards" / "smoke-fashion-mnist-summary.csv")
     assert RUN_COLUMNS <= set(runs.columns)
     assert SUMMARY_COLUMNS <= set(summary.columns)
-    # 21 one-factor entries (dcgan/wasserstein/none skipped: no Lipschitz constraint) + the wgan recipe.
-    assert len(runs) == 44 and runs["status"].value_counts().to_dict() == {"completed": 42, "skipped": 2}
-    assert runs.loc[runs["status"] == "skipped", "entry"].unique().tolist() == ["dcgan/wasserstein/none"]
-    assert len(summary) == 22 and list(summary["rank"]) == sorted(summary["rank"])
+    # 25 one-factor entries + the wgan recipe; skipped: dcgan/wasserstein/none (no Lipschitz
+    # constraint) and perceptual-vgg16 (no VGG16 weights on a fresh machine).
+    assert len(runs) == 52 and runs["status"].value_counts().to_dict() == {"completed": 48, "skipped": 4}
+    assert sorted(runs.loc[runs["status"] == "skipped", "entry"].unique()) == [
+        "dcgan/non-saturating/perceptual-vgg16", "dcgan/wasserstein/none"]
+    assert len(summary) == 26 and list(summary["rank"]) == sorted(summary["rank"])
     assert (summary["n_seeds"] == 2).all() and (summary["seeds"] == "0;1").all()
     ran = summary[summary["n_completed"] > 0]
     assert len(ran) == 21 and ran["fid_mean"].gt(0).all() and ran["fid_std"].notna().all()
@@ -59,7 +61,7 @@ def test_run_all_writes_both_tables(smoke_run: tuple[Path, subprocess.CompletedP
     # The printed table is the summary.
     assert "dcgan/non-saturating/spectral-norm" in proc.stdout and "FID" in proc.stdout
     # One record and one sample grid per run in the store.
-    assert len(list((cwd / ".ganbench" / "runs").glob("*.json"))) == 44
+    assert len(list((cwd / ".ganbench" / "runs").glob("*.json"))) == 52
     store = cwd / ".ganbench" / "runs"
     assert len([p for p in store.glob("*.png") if not p.name.startswith("real-")]) == 42  # none for skipped runs
     # One grid of the reference split per dataset content, for the report.
@@ -79,7 +81,7 @@ def test_rerun_reuses_and_forced_rerun_is_identical(
     runs_csv = cwd / "leaderboards" / "smoke-fashion-mnist-runs.csv"
     before = pd.read_csv(runs_csv)
     again = ganbench("run", "--all", "--suite", "smoke", cwd=cwd)
-    assert again.returncode == 0 and again.stderr.count("reused") == 44
+    assert again.returncode == 0 and again.stderr.count("reused") == 52
     forced = ganbench("run", "--all", "--suite", "smoke", "--force", "--out", str(tmp_path), "--workers", "1",
                       cwd=cwd)
     assert forced.returncode == 0, forced.stderr

@@ -29,12 +29,15 @@ DEMO = textwrap.dedent('''
 
 
 def test_builtins_register_through_hooks(builtin_catalog: plugins.Catalog) -> None:
-    assert builtin_catalog.names("architectures") == ["dcgan", "dcgan-resize", "mlp", "resnet", "stylegan-lite"]
+    assert builtin_catalog.names("architectures") == ["dcgan", "dcgan-no-bn", "dcgan-resize", "mlp", "resnet",
+                                                      "stylegan-lite"]
+    assert builtin_catalog.names("conditionings") == ["acgan", "cbn", "concat", "projection"]
     assert builtin_catalog.names("losses") == ["feature-matching", "hinge", "least-squares", "minimax",
                                                "non-saturating", "relativistic-average", "wasserstein"]
-    assert builtin_catalog.names("regularizers") == ["consistency", "diffaugment", "dropout", "ema",
-                                                     "gradient-penalty", "instance-noise", "lecam", "none", "r1",
-                                                     "spectral-norm", "weight-clipping"]
+    assert builtin_catalog.names("regularizers") == ["batch-norm", "consistency", "diffaugment", "dropout", "ema",
+                                                     "gradient-penalty", "instance-noise", "lecam", "none",
+                                                     "perceptual", "perceptual-vgg16", "r1", "spectral-norm",
+                                                     "weight-clipping"]
     assert builtin_catalog.names("datasets") == ["cifar10", "fashion-mnist", "grid-25", "image-folder", "mnist",
                                                  "ring-8", "shapes", "stacked-fashion-mnist"]
     assert builtin_catalog.problems == []
@@ -215,6 +218,7 @@ def test_every_spec_field_and_regularizer_method_is_documented() -> None:
     from ganbench.specs import (
         ArchitectureSpec,
         Column,
+        ConditioningSpec,
         DatasetSpec,
         LossSpec,
         MetricSpec,
@@ -226,7 +230,7 @@ def test_every_spec_field_and_regularizer_method_is_documented() -> None:
 
     text = (Path(__file__).parent.parent / "docs" / "plugins.md").read_text()
     missing = [f"{cls.__name__}.{f.name}" for cls in (ArchitectureSpec, LossSpec, RegularizerSpec, DatasetSpec,
-                                                       SuiteSpec, RecipeSpec, MetricSpec, Column)
+                                                       SuiteSpec, RecipeSpec, MetricSpec, Column, ConditioningSpec)
                for f in dc.fields(cls) if f.name not in text]
     methods = [name for name in vars(Regularizer) if not name.startswith("_")]
     missing += [f"Regularizer.{name}" for name in methods if f"{name}(" not in text]

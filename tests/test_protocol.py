@@ -213,15 +213,16 @@ def test_bf16_autocast_trains_and_is_its_own_protocol(builtin_catalog: Catalog, 
 
 
 def test_fields_added_later_change_run_ids_only_when_set() -> None:
-    """mode_samples, optimizer, recipe and compile came after records existed: at their defaults a spec
+    """mode_samples, optimizer, recipe, compile and conditioning came after records existed: at their defaults a spec
     hashes as it did before them, and old specs still load."""
     spec = tiny_spec()
-    later = ("mode_samples", "optimizer", "recipe", "compile")
+    later = ("mode_samples", "optimizer", "recipe", "compile", "conditioning")
     old = {key: value for key, value in spec.as_dict().items() if key not in later}
     legacy = hashlib.sha256(json.dumps({"spec": old, "context": {}}, sort_keys=True).encode()).hexdigest()[:16]
     assert run_id(spec, {}) == legacy
     assert RunSpec.from_dict(old) == spec
-    for changed in ({"mode_samples": 26000}, {"optimizer": "rmsprop"}, {"recipe": "wgan"}, {"compile": True}):
+    for changed in ({"mode_samples": 26000}, {"optimizer": "rmsprop"}, {"recipe": "wgan"}, {"compile": True},
+                    {"conditioning": "concat"}):
         assert run_id(tiny_spec(**changed), {}) != legacy
 
 

@@ -25,7 +25,7 @@ def test_one_factor_at_a_time_expansion(builtin_catalog: Catalog) -> None:
     a, losses, r = (len(builtin_catalog.names(k)) for k in ("architectures", "losses", "regularizers"))
     entries = 1 + (a - 1) + (losses - 1) + (r - 1)
     added = [s for s in specs if s.recipe in ("wgan", "wgan-gp", "sngan")]  # recipes the expansion lacked
-    assert len(specs) - len(added) == entries * len(suite.seeds) == 63 and len(added) == 9
+    assert len(specs) - len(added) == entries * len(suite.seeds) == 75 and len(added) == 9
     assert specs[0].entry == "dcgan (dcgan/non-saturating/none)"  # the baseline first: DCGAN's recipe
     entries_seen = {(s.architecture, s.loss, s.regularizer) for s in specs if s not in added}
     assert {("dcgan", "minimax", "none"), ("dcgan", "non-saturating", "none"), ("mlp", "non-saturating", "none"),
@@ -69,13 +69,14 @@ def test_full_matrix_and_filters(builtin_catalog: Catalog) -> None:
     suite = load_suite("smoke", builtin_catalog)
     full = expand(suite, builtin_catalog, "cpu", matrix="full")
     # Every combination (the dcgan recipe marks one of them), plus smoke's wgan recipe.
-    assert len(full) == (5 * 7 * 11 + 1) * len(suite.seeds)
-    assert len({s.entry for s in full}) == 386 and "dcgan (dcgan/non-saturating/none)" in {s.entry for s in full}
+    assert len(full) == (6 * 7 * 14 + 1) * len(suite.seeds)
+    assert len({s.entry for s in full}) == 589 and "dcgan (dcgan/non-saturating/none)" in {s.entry for s in full}
     part = select(full, builtin_catalog, architectures=("mlp", "resnet"), losses=("hinge",))
-    assert len(part) == 2 * 1 * 11 * len(suite.seeds)
+    assert len(part) == 2 * 1 * 14 * len(suite.seeds)
     assert {s.architecture for s in part} == {"mlp", "resnet"} and {s.loss for s in part} == {"hinge"}
     ofat = select(expand(suite, builtin_catalog, "cpu"), builtin_catalog, regularizers=("r1", "none"))
     assert sorted({s.entry for s in ofat}) == sorted(["dcgan-resize/non-saturating/none", "dcgan/feature-matching/none",
+                                               "dcgan-no-bn/non-saturating/none",
                                                "dcgan/hinge/none", "dcgan/least-squares/none", "dcgan/minimax/none",
                                                "dcgan (dcgan/non-saturating/none)", "dcgan/non-saturating/r1",
                                                "dcgan/relativistic-average/none", "dcgan/wasserstein/none",
