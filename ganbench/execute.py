@@ -152,6 +152,10 @@ def incompatible(spec: RunSpec) -> str | None:
     cat = catalog()
     arch = cat.spec("architectures", spec.architecture)
     kind = run_kind(spec, cat)
+    if spec.conditioning and not cat.spec("conditionings", spec.conditioning).labelled_features \
+            and getattr(cat.spec("losses", spec.loss).factory(), "uses_features", False):
+        return (f"{spec.loss} matches D's features, which carry no class under {spec.conditioning}: "
+                f"G would get no class signal")
     for name in training_networks(spec):
         known = perceptual.NETWORKS.get(name)
         ready, why = known.available() if known else (True, "")

@@ -256,13 +256,15 @@ class ConditioningSpec:
     """A way to condition G and D on class labels (concatenation, projection, conditional batch norm,
     an auxiliary classifier). ``build`` makes the conditional pair from an architecture; ``requires``
     names what the architecture must provide (``ARCHITECTURE_OFFERS``), else runs are skipped with
-    the reason."""
+    the reason. ``labelled_features``: D's ``features(x)`` depend on the bound labels, so a
+    feature-matching objective still trains G on its class; without it such pairings are skipped."""
 
     name: str
     summary: str
     reference: str
     build: ConditioningBuilder
     requires: frozenset[str] = frozenset()
+    labelled_features: bool = False
 
 
 @dataclass(frozen=True)

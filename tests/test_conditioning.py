@@ -193,3 +193,10 @@ def test_conditional_suite_is_the_baseline_and_one_row_per_method(builtin_catalo
     assert record["context"]["conditioning_plugin"].startswith("ganbench==")
     assert isinstance(run_kind(tiny, builtin_catalog), LabelledImages)
     assert run_kind(specs[0], builtin_catalog) is IMAGES
+
+
+def test_feature_matching_needs_features_that_see_the_class() -> None:
+    assert incompatible(spec(loss="feature-matching", conditioning="projection")) == (
+        "feature-matching matches D's features, which carry no class under projection: G would get no class signal")
+    assert incompatible(spec(loss="feature-matching", conditioning="acgan")) is not None
+    assert incompatible(spec(loss="feature-matching", conditioning="concat")) is None

@@ -318,3 +318,27 @@ def test_batch_norm_trait_skips_per_sample_penalties(builtin_catalog: Catalog) -
         reason = incompatibility(dcgan, loss, batch_norm, builtin_catalog.spec("regularizers", penalty))
         assert reason is not None and reason.startswith(f"{penalty} is incompatible with batch-norm "
                                                         "(batchnorm-discriminator): the penalty is defined per sample")
+
+
+def test_batch_norm_leaves_every_layer_that_reads_the_image_bare(builtin_catalog: Catalog) -> None:
+    """An MLP D gets BatchNorm1d after its hidden layers; a ResNet D's 1x1 shortcut from the pooled
+    image is an input layer too (Radford et al.: no batch norm on D's input layer)."""
+    _, mlp = builtin_catalog.spec("architectures", "mlp").build((1, 28, 28), 16)
+    DiscriminatorBatchNorm().wrap(nn.Identity(), mlp)
+    assert [m.num_features for m in mlp.modules() if isinstance(m, nn.BatchNorm1d)] == [256]
+    _, resnet = builtin_catalog.spec("architectures", "resnet").build((1, 28, 28), 16)
+    DiscriminatorBatchNorm().wrap(nn.Identity(), resnet)
+    first = resnet.blocks[0]
+    assert isinstance(first.conv1, nn.Conv2d) and isinstance(first.shortcut, nn.Conv2d)  # both read the image
+    assert isinstance(first.conv2, nn.Sequential) and isinstance(first.conv2[1], nn.BatchNorm2d)
+    assert isinstance(resnet.head, nn.Linear)
+    resnet.train()
+    assert resnet(torch.rand(4, 1, 28, 28)).shape == (4,)
+
+
+def test_spectral_norm_also_normalises_a_projection_embedding(builtin_catalog: Catalog) -> None:
+    from ganbench.builtin.conditionings import build_projection
+
+    _, d = build_projection(builtin_catalog.spec("architectures", "dcgan"), (1, 28, 28), 16, 10)
+    SpectralNorm().wrap(nn.Identity(), d)
+    assert nn.utils.parametrize.is_parametrized(d.embed, "weight")

@@ -185,17 +185,21 @@ def build_acgan(architecture: ArchitectureSpec, image_shape: ImageShape, latent_
 @hookimpl
 def register_conditionings(register: RegisterConditioning) -> None:
     register(ConditioningSpec(
-        "concat", "CGAN: one-hot label concatenated to z in G and as K constant input channels in D "
-        "(the convolutional form of the paper's MLP input concatenation)",
-        "Mirza & Osindero 2014, Conditional Generative Adversarial Nets, arXiv:1411.1784", build_concat))
+        "concat", "CGAN: one-hot label concatenated to z in G and as K constant input channels in D, "
+        "at the input only (the paper's MLPs first pass y through a hidden layer of its own; Radford et al.'s "
+        "conditional DCGAN concatenates it at every layer)",
+        "Mirza & Osindero 2014, Conditional Generative Adversarial Nets, arXiv:1411.1784", build_concat,
+        labelled_features=True))
     register(ConditioningSpec(
-        "projection", "Projection discriminator, D = psi(phi(x)) + <embed(y), phi(x)>; G as concat "
-        "(so that only D differs from concat)",
+        "projection", "Projection discriminator, D = psi(phi(x)) + <embed(y), phi(x)>, phi the architecture's "
+        "D features; G as concat, ganbench's controlled variant so that only D differs from concat (the "
+        "paper's networks are cbn's)",
         "Miyato & Koyama 2018, cGANs with Projection Discriminator, ICLR", build_projection,
         requires=frozenset({FEATURES})))
     register(ConditioningSpec(
-        "cbn", "Conditional batch norm in G (a gain and a bias per class) with the projection "
-        "discriminator, as Miyato & Koyama's networks",
+        "cbn", "Conditional batch norm in G (a gain and a bias per class, from 1 and 0) with the projection "
+        "discriminator, as Miyato & Koyama's networks; every BN of G is conditioned (their ResNet G keeps "
+        "the last one, before the output conv, unconditional)",
         "de Vries et al. 2017, Modulating early visual processing by language, NeurIPS; "
         "Miyato & Koyama 2018, ICLR", build_cbn, requires=frozenset({FEATURES, BATCH_NORM})))
     register(ConditioningSpec(

@@ -16,7 +16,9 @@ from ganbench import perceptual
 from ganbench.hookspecs import RegisterRegularizer, hookimpl
 from ganbench.specs import Regularizer, RegularizerSpec
 
-_WEIGHTED = (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)
+# nn.Embedding: a projection discriminator's class embedding, spectrally normalised in Miyato &
+# Koyama's code (its (K, width) weight is the matrix whose largest singular value is divided out).
+_WEIGHTED = (nn.Linear, nn.Conv2d, nn.ConvTranspose2d, nn.Embedding)
 _PER_SAMPLE = ("the penalty is defined per sample, and batch norm makes D(x) depend on the whole batch "
                "(Gulrajani et al. 2017, sec. 4)")
 
@@ -105,21 +107,38 @@ class DiscriminatorDropout(Regularizer):
 
 
 class DiscriminatorBatchNorm(Regularizer):
-    """Batch norm in the discriminator, as in Radford et al.'s DCGAN D: a BatchNorm2d after every
-    convolution except the input layer's (the paper: "not applying batchnorm to ... the discriminator
-    input layer"), between the convolution and its activation, its scale drawn N(1, 0.02) and its
-    shift 0 as the DCGAN init. D sees real and fake batches in separate passes (as the authors' code
-    does), so each batch is normalised with its own statistics. D(x) then depends on the whole batch,
-    which voids per-sample gradient penalties: the ``batchnorm-discriminator`` trait it sets makes
-    those combinations skip with the reason."""
+    """Batch norm in the discriminator, as in Radford et al.'s DCGAN D (Newmu/dcgan_code): after every
+    hidden layer but those that read the image (the paper: "not applying batchnorm to ... the
+    discriminator input layer"), between the layer and its activation, its scale drawn N(1, 0.02)
+    and its shift 0 as the DCGAN init. Convolutions get BatchNorm2d, hidden linear layers (an MLP D)
+    BatchNorm1d; the logit head none. A layer reads the image when it takes the image's channel count
+    (the first conv's input channels), so a ResNet D's 1x1 shortcut from the pooled image stays bare
+    too. D sees real and fake batches in separate passes (as the authors' code does), so each batch
+    is normalised with its own statistics. D(x) then depends on the whole batch, which voids
+    per-sample gradient penalties: the ``batchnorm-discriminator`` trait it sets makes those
+    combinations skip with the reason."""
 
     def wrap(self, generator: nn.Module, discriminator: nn.Module) -> tuple[nn.Module, nn.Module]:
-        convs = [(parent, name, child) for parent in discriminator.modules()
-                 for name, child in parent.named_children() if isinstance(child, nn.Conv2d)]
-        for parent, name, conv in convs[1:]:  # module order: the first conv reads the input
-            norm = nn.BatchNorm2d(conv.out_channels)
+        # Registration order (depth first), the order a plain feed-forward D runs its layers in.
+        layers = [(discriminator.get_submodule(path.rpartition(".")[0]), path.rpartition(".")[2], child)
+                  for path, child in discriminator.named_modules() if isinstance(child, nn.Conv2d | nn.Linear)]
+        convs = [child for _, _, child in layers if isinstance(child, nn.Conv2d)]
+        image_channels = convs[0].in_channels if convs else -1
+        first = layers[0][2] if layers else None
+        for parent, name, layer in layers:
+            if layer is first:
+                continue
+            norm: nn.Module
+            if isinstance(layer, nn.Conv2d):
+                if layer.in_channels == image_channels:
+                    continue
+                norm = nn.BatchNorm2d(layer.out_channels)
+            elif layer.out_features > 1:  # a hidden linear layer; the logit head stays bare
+                norm = nn.BatchNorm1d(layer.out_features)
+            else:
+                continue
             nn.init.normal_(norm.weight, 1.0, 0.02)
-            setattr(parent, name, nn.Sequential(conv, norm))
+            setattr(parent, name, nn.Sequential(layer, norm))
         return generator, discriminator
 
 
