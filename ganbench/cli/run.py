@@ -13,7 +13,6 @@ import click
 import torch
 
 from ganbench import plugins
-from ganbench.datakinds import kind_of
 from ganbench.execute import dataset_splits, feature_extractor, scored_in_trained_space
 from ganbench.executors.local import default_workers, run_specs
 from ganbench.leaderboard import format_summary, write_tables
@@ -23,6 +22,7 @@ from ganbench.progress import suite_bar
 from ganbench.runspec import RunSpec
 from ganbench.suites import MATRICES, expand, load_suite, load_suite_file, select
 from ganbench.training.seeding import resolve_device
+from ganbench.training.trainer import run_kind
 
 
 def refuse_trained_spaces(specs: list[RunSpec], data_root: str | None) -> None:
@@ -130,13 +130,13 @@ def run(run_all: bool, suite: str, suite_file: Path | None, out: Path, store: Pa
     started = time.perf_counter()
 
     bars = sys.stderr.isatty()
-    kind = kind_of(catalog.spec("datasets", chosen.dataset))
     bar = suite_bar(bars, total, f"suite {chosen.name}")
 
     def progress(record: dict[str, Any], reused: bool) -> None:
         nonlocal done
         done += 1
         metrics = record.get("metrics", {})
+        kind = run_kind(RunSpec.from_dict(record["spec"]), catalog)  # a conditional entry reports its class scores
         what = kind.headline(metrics) if metrics else record.get("reason", "")
         how = "reused" if reused else f"{record.get('wall_seconds', 0):.0f} s"
         elapsed = time.perf_counter() - started
