@@ -149,6 +149,9 @@ def test_a_conditional_generator_trained_a_few_steps_follows_its_label(builtin_c
         asked = evenly(1000, 10)
         fake = sample(result.evaluated, 1000, run.latent_dim, 0, CPU, run_kind(run, builtin_catalog))
         shares[conditioning] = float((classify(fake) == asked).double().mean())
+    # Measured on this AVX2 machine: 0.462 for AC-GAN, 0.110 unconditional (chance: 0.1; the binomial
+    # std of a share near 0.1 over 1,000 samples is 0.01). One training run per case, so the bounds
+    # leave room for another CPU's rounding to take a different path.
     assert shares["acgan"] > 0.3, shares
     assert abs(shares[""] - 0.1) < 0.05, shares
 
