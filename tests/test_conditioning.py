@@ -203,3 +203,26 @@ def test_feature_matching_needs_features_that_see_the_class() -> None:
         "feature-matching matches D's features, which carry no class under projection: G would get no class signal")
     assert incompatible(spec(loss="feature-matching", conditioning="acgan")) is not None
     assert incompatible(spec(loss="feature-matching", conditioning="concat")) is None
+
+
+def test_the_documented_conditioning_plugin_builds_and_follows_bound_labels(builtin_catalog: Catalog) -> None:
+    """docs/plugins.md's example, executed as written."""
+    text = (Path(__file__).parent.parent / "docs" / "plugins.md").read_text()
+    section = text[text.index("## A conditioning method"):]
+    code = section[section.index("```python") + len("```python"): section.index("```", section.index("```python") + 3)]
+    registered: list[object] = []
+    namespace: dict[str, object] = {}
+    exec(compile(code, "docs/plugins.md", "exec"), namespace)  # our own documentation, run as written
+    namespace["register_conditionings"](registered.append)  # type: ignore[operator]
+    (conditioning,) = registered
+    g, d = conditioning.build(builtin_catalog.spec("architectures", "dcgan"), (1, 28, 28), 16, 10)  # type: ignore[attr-defined]
+    z = torch.randn(4, 16)
+    g.eval()
+    g.set_labels(torch.tensor([0, 1, 2, 3]))
+    first = g(z)
+    with torch.no_grad():
+        g.embed.weight[1] *= 3.0
+    second = g(z)
+    assert torch.equal(first[[0, 2, 3]], second[[0, 2, 3]]) and not torch.equal(first[1], second[1])
+    d.set_labels(torch.tensor([0, 1, 2, 3]))
+    assert d(first).shape == (4,)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -86,3 +87,10 @@ def test_full_matrix_and_filters(builtin_catalog: Catalog) -> None:
         select(full, builtin_catalog, regularizers=("r2",))
     with pytest.raises(SuiteError, match="unknown matrix 'half'"):
         expand(suite, builtin_catalog, "cpu", matrix="half")
+
+
+def test_a_misspelled_suite_key_is_an_error_naming_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "typo.toml"
+    path.write_text((SUITES_DIR / "conditional.toml").read_text().replace("conditionings =", "conditioning ="))
+    with pytest.raises(SuiteError, match=rf"^{re.escape(str(path))}: unknown key conditioning \(known: "):
+        load_suite_file(path)

@@ -122,8 +122,10 @@ def run(run_all: bool, suite: str, suite_file: Path | None, out: Path, store: Pa
         workers = default_workers() if torch_device.type == "cpu" else runs_per_gpu * torch.cuda.device_count()
     total = len(specs)
     if total == 0:
-        raise click.UsageError("the filters leave no run: with --matrix ofat, vary one factor at a time "
-                               "around the baseline, or use --matrix full")
+        raise click.UsageError("the filters leave no run: --matrix ofat varies one factor at a time around the "
+                               f"baseline (of those the suite's vary lists: {', '.join(chosen.vary) or 'none'}), "
+                               "so filters on two factors keep only the baseline's; --matrix full runs every "
+                               "combination of every registered component")
     click.echo(f"suite {chosen.name}: {total} runs ({total // len(chosen.seeds)} entries x "
                f"{len(chosen.seeds)} seeds) on {torch_device}, {workers} worker(s)", err=True)
     done = 0

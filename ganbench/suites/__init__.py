@@ -94,6 +94,10 @@ def load_suite_file(path: Path) -> Suite:
         raise SuiteError(f"{path}: no such suite file") from None
     except tomllib.TOMLDecodeError as exc:
         raise SuiteError(f"{path}: invalid TOML: {exc}") from None
+    known = {*_TOP, *_TOP_OPTIONAL, *_SCHEMA, "seeds", "recipes", "conditionings", "vary", "reference"}
+    unknown_keys = sorted(set(data) - known)
+    if unknown_keys:  # a misspelled key (conditioning for conditionings) would silently do nothing
+        raise SuiteError(f"{path}: unknown key {unknown_keys[0]} (known: {', '.join(sorted(known))})")
     top = _check(path, "", data, _TOP, _TOP_OPTIONAL)
     tables: dict[str, Any] = {}
     for name, schema in _SCHEMA.items():
@@ -116,9 +120,9 @@ def load_suite_file(path: Path) -> Suite:
         raise SuiteError(f"{path}: conditionings must be a list of distinct conditioning names "
                          f"(`ganbench list conditionings`)")
     vary = data.get("vary", [factor for factor, _ in FACTORS])
-    known = [factor for factor, _ in FACTORS]
-    if not isinstance(vary, list) or not all(isinstance(v, str) and v in known for v in vary):
-        raise SuiteError(f"{path}: vary must list factors among {', '.join(known)}, got {vary!r}")
+    factors = [factor for factor, _ in FACTORS]
+    if not isinstance(vary, list) or not all(isinstance(v, str) and v in factors for v in vary):
+        raise SuiteError(f"{path}: vary must list factors among {', '.join(factors)}, got {vary!r}")
     if tables["optimizer"]["name"] not in OPTIMIZERS:
         raise SuiteError(f"{path}: optimizer.name must be one of {', '.join(OPTIMIZERS)}, "
                          f"got {tables['optimizer']['name']!r}")
