@@ -53,7 +53,7 @@ def test_run_all_writes_both_tables(smoke_run: tuple[Path, subprocess.CompletedP
     assert len(summary) == 26 and list(summary["rank"]) == sorted(summary["rank"])
     assert (summary["n_seeds"] == 2).all() and (summary["seeds"] == "0;1").all()
     ran = summary[summary["n_completed"] > 0]
-    assert len(ran) == 21 and ran["fid_mean"].gt(0).all() and ran["fid_std"].notna().all()
+    assert len(ran) == 24 and ran["fid_mean"].gt(0).all() and ran["fid_std"].notna().all()
     baseline = runs[runs["entry"] == "dcgan (dcgan/non-saturating/none)"]["fid"]  # the baseline is DCGAN's recipe
     row = summary.set_index("entry").loc["dcgan (dcgan/non-saturating/none)"]
     assert row["fid_mean"] == pytest.approx(baseline.mean(), rel=1e-4)
@@ -63,7 +63,7 @@ def test_run_all_writes_both_tables(smoke_run: tuple[Path, subprocess.CompletedP
     # One record and one sample grid per run in the store.
     assert len(list((cwd / ".ganbench" / "runs").glob("*.json"))) == 52
     store = cwd / ".ganbench" / "runs"
-    assert len([p for p in store.glob("*.png") if not p.name.startswith("real-")]) == 42  # none for skipped runs
+    assert len([p for p in store.glob("*.png") if not p.name.startswith("real-")]) == 48  # none for skipped runs
     # One grid of the reference split per dataset content, for the report.
     assert [p.name for p in store.glob("real-*.png")] == [f"real-{runs['dataset_sha256'].dropna().iloc[0]}.png"]
     # The curves and spectra the report draws are in the runs table itself.

@@ -94,10 +94,6 @@ def load_suite_file(path: Path) -> Suite:
         raise SuiteError(f"{path}: no such suite file") from None
     except tomllib.TOMLDecodeError as exc:
         raise SuiteError(f"{path}: invalid TOML: {exc}") from None
-    known = {*_TOP, *_TOP_OPTIONAL, *_SCHEMA, "seeds", "recipes", "conditionings", "vary", "reference"}
-    unknown_keys = sorted(set(data) - known)
-    if unknown_keys:  # a misspelled key (conditioning for conditionings) would silently do nothing
-        raise SuiteError(f"{path}: unknown key {unknown_keys[0]} (known: {', '.join(sorted(known))})")
     top = _check(path, "", data, _TOP, _TOP_OPTIONAL)
     tables: dict[str, Any] = {}
     for name, schema in _SCHEMA.items():
@@ -105,6 +101,10 @@ def load_suite_file(path: Path) -> Suite:
         if not isinstance(table, dict):
             raise SuiteError(f"{path}: missing [{name}] table")
         tables[name] = _check(path, f"{name}.", table, schema, _OPTIONAL.get(name))
+    known = {*_TOP, *_TOP_OPTIONAL, *_SCHEMA, "seeds", "recipes", "conditionings", "vary", "reference"}
+    unknown_keys = sorted(set(data) - known)
+    if unknown_keys:  # a misspelled key (conditioning for conditionings) would silently do nothing
+        raise SuiteError(f"{path}: unknown key {unknown_keys[0]} (known: {', '.join(sorted(known))})")
     seeds = data.get("seeds")
     if not isinstance(seeds, list) or not seeds or not all(type(s) is int and s >= 0 for s in seeds):
         raise SuiteError(f"{path}: seeds must be a non-empty list of non-negative integers")

@@ -11,12 +11,11 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from ganbench.datakinds import IMAGES
 from ganbench.plugins import Catalog
 from ganbench.runspec import RunSpec
 from ganbench.training.optimizers import build_optimizers
 from ganbench.training.seeding import seed_everything
-from ganbench.training.trainer import build_networks
+from ganbench.training.trainer import build_networks, run_kind
 
 
 def bare_train(spec: RunSpec, catalog: Catalog, data: Tensor) -> tuple[nn.Module, nn.Module]:
@@ -28,11 +27,12 @@ def bare_train(spec: RunSpec, catalog: Catalog, data: Tensor) -> tuple[nn.Module
     opt_g, opt_d = build_optimizers(spec, generator, discriminator)
     rng = torch.Generator().manual_seed(spec.seed)
     n, batch = data.shape[0], spec.batch_size
+    kind = run_kind(spec, catalog)  # images -> [-1, 1]; points as they are
     for _ in range(spec.generator_steps):
         for _ in range(spec.d_steps_per_g_step):
             with torch.no_grad():
                 fake = generator(torch.randn(batch, spec.latent_dim, generator=rng))
-            real = IMAGES.model_input(data[torch.randint(n, (batch,), generator=rng)])
+            real = kind.model_input(data[torch.randint(n, (batch,), generator=rng)])
             real_logits = discriminator(real)
             d_loss = loss.discriminator_loss(real_logits, discriminator(fake))
             opt_d.zero_grad(set_to_none=True)
