@@ -26,16 +26,14 @@ from ganbench.runspec import RunSpec
 from ganbench.specs import DataRequest, ScoreInput
 from ganbench.suites import expand, load_suite
 from ganbench.training.trainer import run_kind, sample, train
+from tests.test_trainer import tiny_spec
 
 CPU = torch.device("cpu")
 
 
 def spec(**changes: object) -> RunSpec:
-    base = RunSpec(suite="test", dataset="fashion-mnist", architecture="dcgan", loss="non-saturating",
-                   regularizer="none", seed=0, resolution=28, channels=1, latent_dim=32, generator_steps=8,
-                   batch_size=32, d_steps_per_g_step=1, lr_generator=2e-4, lr_discriminator=2e-4, beta1=0.5,
-                   beta2=0.999, fid_samples=64, curve_points=4, device="cpu")
-    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+    """test_trainer's tiny spec with one critic step and a batch of 32, so each class appears in it."""
+    return tiny_spec(**{"latent_dim": 32, "batch_size": 32, "d_steps_per_g_step": 1, **changes})
 
 
 def test_labelled_datasets_give_a_class_per_image(builtin_catalog: Catalog) -> None:

@@ -16,6 +16,7 @@ from ganbench.execute import execute, incompatible, scored_in_trained_space
 from ganbench.plugins import Catalog
 from ganbench.runspec import RunSpec
 from tests.conftest import write_plugin
+from tests.test_trainer import tiny_spec
 
 # A perceptual-style regularizer built on the scoring classifier itself: exactly what must be refused.
 CHEAT = '''
@@ -29,13 +30,9 @@ def register_regularizers(register):
 
 
 def tiny(**changes: object) -> RunSpec:
-    import dataclasses
-
-    spec = RunSpec(suite="test", dataset="fashion-mnist", architecture="dcgan", loss="non-saturating",
-                   regularizer="perceptual", seed=0, resolution=28, channels=1, latent_dim=16, generator_steps=4,
-                   batch_size=16, d_steps_per_g_step=1, lr_generator=2e-4, lr_discriminator=2e-4, beta1=0.5,
-                   beta2=0.999, fid_samples=64, curve_points=2, device="cpu")
-    return dataclasses.replace(spec, **changes)  # type: ignore[arg-type]
+    """test_trainer's tiny spec with the perceptual regularizer, 4 steps and one critic step."""
+    return tiny_spec(**{"regularizer": "perceptual", "generator_steps": 4, "d_steps_per_g_step": 1,
+                        "curve_points": 2, **changes})
 
 
 def test_perceptual_run_logs_its_term_and_records_its_network(tmp_path: Path) -> None:
