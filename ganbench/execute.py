@@ -9,7 +9,7 @@ import traceback
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import torch
 import torch_fidelity
@@ -21,11 +21,11 @@ from ganbench.metrics import registry
 from ganbench.metrics.fidelity import extract, fidelity, fidelity_from_features, reference_features
 from ganbench.metrics.score import METRICS_VERSION, score
 from ganbench.metrics.spectrum import spectral_curves
-from ganbench.plugins import Catalog
+from ganbench.plugins import Catalog, Registered
 from ganbench.progress import run_bar
 from ganbench.provenance import component_code
 from ganbench.runspec import RunSpec, run_id
-from ganbench.specs import DataRequest, ImageData, PointData, incompatibility
+from ganbench.specs import DataRequest, ImageData, PointData, RegularizerSpec, incompatibility
 from ganbench.store import RunStore, atomic_write_bytes
 from ganbench.training.trainer import Stream, run_kind, sample, train
 
@@ -95,11 +95,16 @@ def context(spec: RunSpec, data_root: str | None) -> dict[str, str]:
         if data.train_labels is not None:  # the images' hash does not cover their classes
             out["labels_sha256"] = labels_digest(data)
     for factor, kind in factors:
-        registered = cat.get(kind, getattr(spec, factor))
-        info = registered.plugin
-        out[f"{factor}_plugin"] = f"{info.distribution}=={info.version}"
-        if info.distribution != "ganbench":  # an edited plugin never reuses the old code's records
-            out[f"{factor}_plugin"] += f"#{component_code(registered.spec)}"
+        out[f"{factor}_plugin"] = "+".join(_provenance(part) for part in cat.parts(kind, getattr(spec, factor)))
+    return out
+
+
+def _provenance(registered: Registered) -> str:
+    """distribution==version of one component, plus its code hash for a third-party plugin."""
+    info = registered.plugin
+    out = f"{info.distribution}=={info.version}"
+    if info.distribution != "ganbench":  # an edited plugin never reuses the old code's records
+        out += f"#{component_code(registered.spec)}"
     return out
 
 
@@ -161,9 +166,10 @@ def incompatible(spec: RunSpec) -> str | None:
         ready, why = known.available() if known else (True, "")
         if not ready:
             return why
+    # A stack's members go in one by one, so each one's incompatibilities meet the others' traits.
+    regularizers = [cast(RegularizerSpec, part.spec) for part in cat.parts("regularizers", spec.regularizer)]
     return kind.unsupported(arch, spec.resolution) or incompatibility(
-        arch, cat.spec("losses", spec.loss), cat.spec("regularizers", spec.regularizer),
-        data_kind=kind.names, providers=providers())
+        arch, cat.spec("losses", spec.loss), *regularizers, data_kind=kind.names, providers=providers())
 
 
 @cache

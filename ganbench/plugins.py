@@ -14,7 +14,7 @@ from typing import Any, cast
 
 import pluggy
 
-from ganbench import hookspecs
+from ganbench import hookspecs, stacking
 from ganbench.specs import (
     DATA_KINDS,
     NAME_RE,
@@ -98,11 +98,33 @@ class Catalog:
         return sorted(self.components[kind])
 
     def get(self, kind: str, name: str) -> Registered:
+        """The component registered as ``name``; for regularizers also a stack, ``r1+ema`` (``ganbench.stacking``)."""
+        if kind == "regularizers" and stacking.is_stack(name):
+            return self._stack(name)
         try:
             return self.components[kind][name]
         except KeyError:
             known = ", ".join(self.names(kind)) or "none"
             raise UnknownComponent(f"unknown {SINGULAR[kind]} {name!r} (known: {known})") from None
+
+    def parts(self, kind: str, name: str) -> list[Registered]:
+        """The registered components ``name`` stands for: a stack's members, else the one component."""
+        if kind == "regularizers" and stacking.is_stack(name):
+            return [self.get(kind, member) for member in stacking.members(name)]
+        return [self.get(kind, name)]
+
+    def _stack(self, name: str) -> Registered:
+        if "" in stacking.members(name):
+            raise UnknownComponent(f"regularizer stack {name!r} has an empty member (write a+b, no stray '+')")
+        parts = self.parts("regularizers", name)
+        specs = [cast(RegularizerSpec, part.spec) for part in parts]
+        try:
+            stacking.check(name, specs)
+        except stacking.StackError as exc:
+            raise UnknownComponent(str(exc)) from None
+        info = PluginInfo(name, "+".join(dict.fromkeys(p.plugin.distribution for p in parts)),
+                          "+".join(p.plugin.version for p in parts))
+        return Registered(stacking.combine(name, specs), info)
 
     def spec(self, kind: str, name: str) -> Any:
         return self.get(kind, name).spec

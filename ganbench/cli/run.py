@@ -12,7 +12,7 @@ from typing import Any
 import click
 import torch
 
-from ganbench import plugins
+from ganbench import plugins, stacking
 from ganbench.execute import dataset_splits, feature_extractor, scored_in_trained_space
 from ganbench.executors.local import default_workers, run_specs
 from ganbench.leaderboard import format_summary, write_tables
@@ -65,7 +65,8 @@ def _parse_seeds(text: str) -> tuple[int, ...]:
               help="One factor at a time around the baseline, or every combination.")
 @click.option("--arch", "architectures", multiple=True, help="Only these architectures (repeatable).")
 @click.option("--loss", "losses", multiple=True, help="Only these losses (repeatable).")
-@click.option("--reg", "regularizers", multiple=True, help="Only these regularizers (repeatable).")
+@click.option("--reg", "regularizers", multiple=True,
+              help="Only these regularizers (repeatable); a stack such as r1+ema runs the baseline with it.")
 @click.option("--dataset", help="Run the suite on this dataset instead of its own.")
 @click.option("--seeds", help="Comma-separated seeds instead of the suite's, e.g. 0,1,2.")
 @click.option("--precision", "compute_dtype", type=click.Choice(["fp32", "bf16"]), default="fp32", show_default=True,
@@ -112,6 +113,15 @@ def run(run_all: bool, suite: str, suite_file: Path | None, out: Path, store: Pa
         check_available(name)  # a missing weights file fails here, not in every run
         if chosen.channels and not registry.accepts(name, chosen.channels):
             raise click.UsageError(f"feature extractor {name!r} cannot read {chosen.channels}-channel images")
+    # A stack named with --reg is an entry of its own (the baseline with that stack), not only a filter.
+    named_stacks = [name for name in regularizers if stacking.is_stack(name) and name not in chosen.stacks]
+    for name in named_stacks:
+        try:
+            catalog.get("regularizers", name)
+        except plugins.UnknownComponent as exc:
+            raise click.UsageError(f"--reg {name}: {exc}") from None
+    if named_stacks:
+        chosen = dataclasses.replace(chosen, stacks=(*chosen.stacks, *named_stacks))
     expanded = expand(chosen, catalog, torch_device.type, matrix, compute_dtype)
     if compiled:
         expanded = [dataclasses.replace(spec, compile=True) for spec in expanded]

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ganbench.datakinds import kind_of
-from ganbench.plugins import SINGULAR, Catalog
+from ganbench.plugins import SINGULAR, Catalog, UnknownComponent
 from ganbench.runspec import RunSpec
 from ganbench.specs import OPTIMIZERS
 
@@ -43,6 +43,7 @@ class Suite:
     recipes: tuple[str, ...] = ()
     conditionings: tuple[str, ...] = ()  # each gives one class-conditional entry: the baseline conditioned
     vary: tuple[str, ...] = ("architecture", "loss", "regularizer")  # the factors varied one at a time
+    stacks: tuple[str, ...] = ()  # regularizer stacks (``r1+ema``), each one entry: the baseline with it
 
 
 _SCHEMA: dict[str, dict[str, type]] = {
@@ -101,7 +102,8 @@ def load_suite_file(path: Path) -> Suite:
         if not isinstance(table, dict):
             raise SuiteError(f"{path}: missing [{name}] table")
         tables[name] = _check(path, f"{name}.", table, schema, _OPTIONAL.get(name))
-    known = {*_TOP, *_TOP_OPTIONAL, *_SCHEMA, "seeds", "recipes", "conditionings", "vary", "reference"}
+    known = {*_TOP, *_TOP_OPTIONAL, *_SCHEMA, "seeds", "recipes", "conditionings", "vary", "stacks",
+             "reference"}
     unknown_keys = sorted(set(data) - known)
     if unknown_keys:  # a misspelled key (conditioning for conditionings) would silently do nothing
         raise SuiteError(f"{path}: unknown key {unknown_keys[0]} (known: {', '.join(sorted(known))})")
@@ -119,6 +121,10 @@ def load_suite_file(path: Path) -> Suite:
             or len(set(conditionings)) != len(conditionings):
         raise SuiteError(f"{path}: conditionings must be a list of distinct conditioning names "
                          f"(`ganbench list conditionings`)")
+    stacks = data.get("stacks", [])
+    if not isinstance(stacks, list) or not all(isinstance(x, str) and "+" in x for x in stacks) \
+            or len(set(stacks)) != len(stacks):
+        raise SuiteError(f"{path}: stacks must be a list of distinct regularizer stacks such as \"r1+ema\"")
     vary = data.get("vary", [factor for factor, _ in FACTORS])
     factors = [factor for factor, _ in FACTORS]
     if not isinstance(vary, list) or not all(isinstance(v, str) and v in factors for v in vary):
@@ -127,7 +133,7 @@ def load_suite_file(path: Path) -> Suite:
         raise SuiteError(f"{path}: optimizer.name must be one of {', '.join(OPTIMIZERS)}, "
                          f"got {tables['optimizer']['name']!r}")
     return Suite(seeds=tuple(seeds), path=path, recipes=tuple(recipes), conditionings=tuple(conditionings),
-                 vary=tuple(vary), **top, **tables)
+                 vary=tuple(vary), stacks=tuple(stacks), **top, **tables)
 
 
 def load_suite(name: str, catalog: Catalog) -> Suite:
@@ -149,9 +155,10 @@ def _recipe_entry(suite: Suite, catalog: Catalog, name: str) -> dict[str, Any]:
     entry = {"architecture": recipe.architecture or suite.baseline["architecture"], "loss": recipe.loss,
              "regularizer": recipe.regularizer, **recipe.overrides()}
     for factor, kind in FACTORS:
-        if entry[factor] not in catalog.components[kind]:
-            raise SuiteError(f"{suite.path}: recipe {name} needs {SINGULAR[kind]} {entry[factor]!r}, "
-                             f"which no loaded plugin registers")
+        try:
+            catalog.get(kind, entry[factor])
+        except UnknownComponent as exc:
+            raise SuiteError(f"{suite.path}: recipe {name} needs {SINGULAR[kind]} {entry[factor]!r}: {exc}") from None
     return entry
 
 
@@ -185,6 +192,12 @@ def expand(suite: Suite, catalog: Catalog, device: str, matrix: str = "ofat",
             raise SuiteError(f"{suite.path}: unknown conditioning {name!r} "
                              f"(registered: {', '.join(catalog.names('conditionings')) or 'none'})")
         entries.append({**suite.baseline, "conditioning": name})
+    for stack in suite.stacks:
+        try:
+            catalog.get("regularizers", stack)
+        except UnknownComponent as exc:
+            raise SuiteError(f"{suite.path}: stacks: {exc}") from None
+        entries.append({**suite.baseline, "regularizer": stack})
     settings = [{**shared, **entry} for i, entry in enumerate(entries) if entry not in entries[:i]]
     for name in suite.recipes:
         recipe = {**shared, **_recipe_entry(suite, catalog, name)}

@@ -15,7 +15,7 @@ from ganbench.conditioning import class_loss
 from ganbench.datakinds import DataKind, Shape, kind_of
 from ganbench.plugins import Catalog
 from ganbench.runspec import RunSpec
-from ganbench.specs import Regularizer
+from ganbench.stacking import overrides
 from ganbench.training import checks
 from ganbench.training.checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from ganbench.training.optimizers import build_optimizers
@@ -152,7 +152,7 @@ def train(spec: RunSpec, catalog: Catalog, data: Tensor, device: torch.device,
         evaluate_at.discard(spec.generator_steps)
     result = TrainResult(generator, discriminator, generator, "completed", "", 0, 0, 0.0)
     # A generator-side term is logged apart from the G loss, and only when the regularizer has one.
-    g_term = type(regularizer).generator_penalty is not Regularizer.generator_penalty
+    g_term = overrides(regularizer, "generator_penalty")
     sums = [0.0, 0.0, 0.0]  # D loss, G loss and G term summed over the current curve window
     unread: list[Tensor] = []  # (D loss, G loss) of the steps since the losses were last read
     first = 1
