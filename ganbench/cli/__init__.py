@@ -8,6 +8,7 @@ import click
 
 from ganbench import __version__
 from ganbench.cli.bench import bench
+from ganbench.cli.check_plugin import check_plugin
 from ganbench.cli.extractor import extractor
 from ganbench.cli.leaderboard import leaderboard
 from ganbench.cli.perceptual import perceptual
@@ -39,3 +40,4 @@ main.add_command(bench)
 main.add_command(leaderboard)
 main.add_command(report)
 main.add_command(perceptual)
+main.add_command(check_plugin)
