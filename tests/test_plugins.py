@@ -235,3 +235,120 @@ def test_every_spec_field_and_regularizer_method_is_documented() -> None:
     methods = [name for name in vars(Regularizer) if not name.startswith("_")]
     missing += [f"Regularizer.{name}" for name in methods if f"{name}(" not in text]
     assert len(methods) == 11 and missing == []
+
+
+EVERY_HOOK = textwrap.dedent('''
+    """A plugin implementing every hook and setting every field of every spec by keyword."""
+    from pathlib import Path
+
+    from ganbench import (ArchitectureSpec, Column, ConditioningSpec, DatasetSpec, LossSpec, MetricSpec, RecipeSpec,
+                          RegularizerSpec, SuiteSpec, hookimpl)
+    from ganbench.builtin.architectures.dcgan import build
+    from ganbench.builtin.architectures.mlp import build_points
+    from ganbench.builtin.conditionings import build_projection
+    from ganbench.builtin.datasets import _from_split
+    from ganbench.builtin.losses import HingeLoss
+    from ganbench.builtin.regularizers import R1Penalty
+    from ganbench.data.fashion_mnist import load_split
+    from ganbench.metrics.modes import classify
+
+    SUITE = Path(__file__).with_name("every_suite.toml")
+
+
+    def brightness(data):
+        return {"brightness": float(data.fake.float().mean())}, {"samples": int(data.fake.shape[0])}
+
+
+    @hookimpl
+    def register_architectures(register):
+        register(ArchitectureSpec(name="every-arch", summary="DCGAN's networks", reference="Radford et al. 2016",
+                                  build=build, traits=frozenset({"every-trait"}), resolutions=(28, 32),
+                                  build_points=build_points, provides=frozenset({"discriminator-features"})))
+
+    @hookimpl
+    def register_losses(register):
+        register(LossSpec(name="every-loss", summary="Hinge again", reference="Lim & Ye 2017", factory=HingeLoss,
+                          incompatible={"no-such-trait": "never met"}, data_kinds=frozenset({"images", "points"}),
+                          requires=frozenset(), networks=frozenset()))
+
+    @hookimpl
+    def register_regularizers(register):
+        register(RegularizerSpec(name="every-reg", summary="R1 again", reference="Mescheder et al. 2018",
+                                 factory=R1Penalty, incompatible={"batchnorm-discriminator": "per-sample penalty"},
+                                 data_kinds=frozenset({"images", "points"}), provides=frozenset(),
+                                 traits=frozenset(), networks=frozenset()))
+
+    @hookimpl
+    def register_datasets(register):
+        register(DatasetSpec(name="every-data", summary="Fashion-MNIST again", reference="Xiao et al. 2017",
+                             load=_from_split(load_split), feature_extractor="fashion-mnist-cnn",
+                             image_shape=(1, 28, 28), kind="images", modes=classify, n_modes=10, stream=None,
+                             n_classes=10, classify=classify))
+
+    @hookimpl
+    def register_suites(register):
+        register(SuiteSpec(name="every-suite", summary="A tiny suite of this plugin's components",
+                           reference="test", path=SUITE))
+
+    @hookimpl
+    def register_recipes(register):
+        register(RecipeSpec(name="every-recipe", summary="every-loss with every-reg, Adam 1e-4, betas 0, 0.9",
+                            reference="test", loss="every-loss", regularizer="every-reg", architecture="every-arch",
+                            optimizer="adam", lr_generator=1e-4, lr_discriminator=1e-4, beta1=0.0, beta2=0.9,
+                            d_steps_per_g_step=1))
+
+    @hookimpl
+    def register_metrics(register):
+        register(MetricSpec(name="every-metric", summary="Mean pixel value of the samples", reference="test",
+                            columns=(Column(name="brightness", label="bright", digits=1, lower_is_better=None,
+                                            spread=True, signed=False, delta="", aggregate=True, best=None),),
+                            compute=brightness, data_kinds=frozenset({"images"}), needs_modes=False))
+
+    @hookimpl
+    def register_conditionings(register):
+        register(ConditioningSpec(name="every-cond", summary="Projection again", reference="Miyato & Koyama 2018",
+                                  build=build_projection, requires=frozenset({"discriminator-features"}),
+                                  labelled_features=False))
+''')
+EVERY_SUITE = (Path(__file__).parent.parent / "ganbench" / "suites" / "smoke.toml").read_text().replace(
+    'name = "smoke"', 'name = "every-suite"').replace('dataset = "fashion-mnist"', 'dataset = "every-data"').replace(
+    'recipes = ["dcgan", "wgan"]', 'recipes = ["every-recipe"]\nconditionings = ["every-cond"]\nvary = []')
+
+
+def test_every_hook_and_spec_field_works_from_a_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Meta-test: one entry-point plugin implements every hook and sets every field of every spec, and
+    passes the conformance kit. A new hook or field fails here until the plugin above uses it."""
+    import dataclasses as dc
+
+    from ganbench.specs import (
+        ArchitectureSpec,
+        Column,
+        ConditioningSpec,
+        DatasetSpec,
+        LossSpec,
+        MetricSpec,
+        RecipeSpec,
+        RegularizerSpec,
+        SuiteSpec,
+    )
+    from ganbench.testing import run_checks
+
+    for hook in plugins.KINDS:
+        assert f"def {hook}(register)" in EVERY_HOOK, f"no test plugin implements {hook}"
+    unset = [f"{cls.__name__}.{f.name}" for cls in (ArchitectureSpec, LossSpec, RegularizerSpec, DatasetSpec,
+                                                     SuiteSpec, RecipeSpec, MetricSpec, Column, ConditioningSpec)
+             for f in dc.fields(cls) if f"{f.name}=" not in EVERY_HOOK]
+    assert unset == []
+    root = write_plugin(tmp_path, "ganbench-every", "ganbench_every", EVERY_HOOK)
+    (root / "every_suite.toml").write_text(EVERY_SUITE)
+    monkeypatch.syspath_prepend(str(root))
+    catalog = plugins.load(allow=None, use_env=False, strict=True)
+    for kind, _ in plugins.KINDS.values():
+        name = f"every-{plugins.SINGULAR[kind].replace('architecture', 'arch').replace('regularizer', 'reg')}"
+        name = name.replace("every-dataset", "every-data").replace("every-conditioning", "every-cond")
+        assert catalog.get(kind, name).plugin.distribution == "ganbench-every", kind
+    outcomes = run_checks("ganbench-every", catalog)
+    assert [(o.check.id, o.detail) for o in outcomes if not o.ok] == []
+    kinds = {o.check.kind for o in outcomes}
+    assert kinds == {"plugin", "architecture", "loss", "regularizer", "dataset", "suite", "recipe", "metric",
+                     "conditioning"}
