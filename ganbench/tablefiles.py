@@ -188,3 +188,40 @@ def merge(tables: Sequence[tuple[Path, pd.DataFrame]]) -> pd.DataFrame:
         raise TableError(f"{first['entry']} seed {first['seed']} has different results in {files}: "
                          f"keep one of them")
     return runs.drop(columns="_file")
+
+
+def table_paths(out: Path, suite: str, dataset: str) -> tuple[Path, Path]:
+    """Where ``ganbench run`` writes a suite's runs and summary tables."""
+    return out / f"{suite}-{dataset}-runs.csv", out / f"{suite}-{dataset}-summary.csv"
+
+
+def check_writable_table(path: Path) -> None:
+    """Before any training: an existing runs table must be readable, since the new rows join it."""
+    if path.exists():
+        table = read_table(path)
+        if not is_runs(table):
+            raise TableError(f"{path}: a summary table where the runs table belongs; move it away")
+
+
+def union(new: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, str]:
+    """``new`` plus the rows of the runs table at ``path`` that it does not replace, so that running a
+    subset of a suite never removes rows from its table. A run in both keeps its new row (the same run
+    id, or the same entry and seed). An existing table of another protocol (another budget, another
+    ganbench) cannot share the table: it is kept beside it as ``<name>.previous.csv`` and said so.
+    Returns the table and a message for the user ("" when there is nothing to say)."""
+    if not path.exists():
+        return new, ""
+    old = read_table(path)
+    replaced = old["run_id"].isin(new["run_id"]) | old.set_index(RUN_KEY).index.isin(new.set_index(RUN_KEY).index)
+    kept = old[~replaced]
+    if kept.empty:
+        return new, ""
+    try:
+        merged = merge([(path, kept), (Path("this run"), new)])
+    except TableError as exc:
+        previous = path.with_name(path.name.removesuffix(".csv") + ".previous.csv")
+        path.replace(previous)
+        return new, (f"{path} held runs of another protocol ({exc}); it is kept as {previous}, and the table now "
+                     f"holds this run's {len(new)} rows")
+    order = list(new.columns) + [c for c in merged.columns if c not in new.columns]
+    return merged[order], f"{path}: {len(kept)} earlier rows kept beside this run's {len(new)}"

@@ -15,12 +15,13 @@ import torch
 from ganbench import plugins, stacking
 from ganbench.execute import dataset_splits, feature_extractor, scored_in_trained_space
 from ganbench.executors.local import default_workers, run_specs
-from ganbench.leaderboard import format_summary, write_tables
+from ganbench.leaderboard import format_summary, runs_table, summary_table, write_frames
 from ganbench.metrics import registry
 from ganbench.metrics.registry import check_available
 from ganbench.progress import suite_bar
 from ganbench.runspec import RunSpec
 from ganbench.suites import MATRICES, expand, load_suite, load_suite_file, select
+from ganbench.tablefiles import check_writable_table, table_paths, union
 from ganbench.training.seeding import resolve_device
 from ganbench.training.trainer import run_kind
 
@@ -128,6 +129,7 @@ def run(run_all: bool, suite: str, suite_file: Path | None, out: Path, store: Pa
     baseline = expanded[0].entry  # the suite's baseline comes first, marked with its recipe if it is one
     specs = select(expanded, catalog, architectures, losses, regularizers)
     refuse_trained_spaces(specs, str(data_root) if data_root else None)
+    check_writable_table(table_paths(out, chosen.name, chosen.dataset)[0])  # its rows join the new ones
     if workers is None:
         workers = default_workers() if torch_device.type == "cpu" else runs_per_gpu * torch.cuda.device_count()
     total = len(specs)
@@ -167,6 +169,17 @@ def run(run_all: bool, suite: str, suite_file: Path | None, out: Path, store: Pa
     finally:
         if bar is not None:
             bar.close()
-    runs_path, summary_path, summary = write_tables(records, out, baseline)
+    runs = runs_table(records, baseline)
+    runs, note = union(runs, table_paths(out, chosen.name, chosen.dataset)[0])
+    if note:
+        click.echo(f"ganbench: {note}", err=True)
+    summary = summary_table(runs)
+    runs_path, summary_path = write_frames(runs, summary, out)
     click.echo(format_summary(summary))
     click.echo(f"wrote {runs_path} and {summary_path} ({time.perf_counter() - started:.0f} s)", err=True)
+    attempted = [r for r in records if r["status"] != "skipped"]
+    if attempted and all(r["status"] == "failed" for r in attempted):
+        reasons = sorted({str(r.get("reason", "")).splitlines()[0] for r in attempted if r.get("reason")})
+        click.echo(f"Error: every run failed ({len(attempted)}); first reason: {reasons[0] if reasons else '-'}",
+                   err=True)
+        raise SystemExit(1)
