@@ -7,10 +7,11 @@ import pytest
 import scipy.linalg
 import torch
 from torch_fidelity.metric_kid import kid_features_to_metric
+from torch_fidelity.metric_prc import prc_features_to_metric
 from torchvision.transforms.functional import gaussian_blur
 
 from ganbench.metrics import extractor
-from ganbench.metrics.fidelity import cache_key, density_coverage, fidelity, reference_features
+from ganbench.metrics.fidelity import cache_key, density_coverage, fidelity, precision_recall, reference_features
 from ganbench.metrics.kid import kid
 
 N = 2000
@@ -131,3 +132,18 @@ def test_kid_equals_torch_fidelity(n_fake: int, n_real: int, dim: int, shift: fl
     assert mean == pytest.approx(expected["kernel_inception_distance_mean"], abs=2e-7)
     assert std == pytest.approx(expected["kernel_inception_distance_std"], abs=2e-7)
     assert (mean > 0.01) == (shift > 0)  # and it tells shifted from matching distributions
+
+
+@pytest.mark.parametrize(("n_fake", "n_real", "dim", "shift"), [(2000, 2000, 128, 0.0), (2000, 1500, 16, 0.4),
+                                                                   (300, 500, 8, 0.0)])
+def test_precision_recall_equals_torch_fidelity_to_the_bit(n_fake: int, n_real: int, dim: int, shift: float) -> None:
+    """The same distances and radii as torch-fidelity, with the real radii reused from the memo on a
+    second call: the same numbers, not merely close ones."""
+    gen = torch.Generator().manual_seed(n_fake + dim)
+    fake, real = torch.randn(n_fake, dim, generator=gen) + shift, torch.randn(n_real, dim, generator=gen)
+    expected = prc_features_to_metric(fake, real, prc_neighborhood=3, save_cpu_ram=True, verbose=False)
+    first, again = precision_recall(fake, real), precision_recall(fake * 1.0, real)
+    assert first == again == (expected["precision"], expected["recall"])
+    assert 0.05 < first[0] < 1 and 0.05 < first[1] < 1  # a case where both can move
+    shifted = precision_recall(fake + 3.0, real)
+    assert shifted[0] < first[0] and shifted[1] < first[1]

@@ -19,6 +19,7 @@ from typing import Any
 import torch
 from torch import Tensor
 from torch.utils.data import Dataset
+from torch_fidelity.defaults import DEFAULTS
 from torch_fidelity.metric_fid import fid_features_to_statistics, fid_statistics_to_metric
 from torch_fidelity.metric_prc import prc_features_to_metric
 from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
@@ -32,6 +33,7 @@ from ganbench.store import atomic_write_bytes
 PRC_NEIGHBOURHOOD = 3  # k of torch-fidelity's improved precision/recall (Kynkäänniemi et al. 2019)
 DC_NEIGHBOURHOOD = 5  # k of density/coverage, as recommended by Naeem et al. 2020
 KID_SUBSETS, KID_SUBSET_SIZE = 100, 1000
+PRC_BATCH = int(DEFAULTS["prc_batch_size"])  # torch-fidelity computes distances in blocks of this many
 
 
 class TensorImages(Dataset[Tensor]):
@@ -111,6 +113,24 @@ def density_coverage(fake: Tensor, real: Tensor, k: int = DC_NEIGHBOURHOOD) -> d
             "coverage": float(inside.any(0).double().mean())}
 
 
+def precision_recall(fake: Tensor, real: Tensor, k: int = PRC_NEIGHBOURHOOD) -> tuple[float, float]:
+    """torch-fidelity's improved precision and recall (Kynkäänniemi et al. 2019): the share of fakes
+    inside some real sample's k-NN ball, and of reals inside some fake's (closed balls).
+
+    Computed op for op as torch-fidelity's ``calculate_precision_recall_part`` does for up to
+    ``prc_batch_size`` samples a side, so the values are the same to the bit (tests/test_metrics.py),
+    except that the real radii depend on the reference alone and are computed once per worker. Larger
+    inputs, which torch-fidelity splits into batches, go to torch-fidelity itself."""
+    if max(len(fake), len(real)) > PRC_BATCH:
+        out = prc_features_to_metric(fake, real, prc_neighborhood=k, save_cpu_ram=True, verbose=False)
+        return float(out["precision"]), float(out["recall"])
+    fake_radii = torch.cdist(fake, fake).kthvalue(k + 1).values
+    recall = (torch.cdist(real, fake) <= fake_radii).any(dim=1).float().mean().item()
+    real_radii = memo.reference_value("prc-radii", real, lambda: torch.cdist(real, real).kthvalue(k + 1).values, k)
+    precision = (torch.cdist(fake, real) <= real_radii).any(dim=1).float().mean().item()
+    return float(precision), float(recall)
+
+
 def fidelity_from_features(fake: Tensor, real: Tensor, kid: bool = True, prc: bool = True) -> dict[str, float]:
     """FID (+ KID, precision/recall, density/coverage) of generated vs real features."""
     stats = [fid_features_to_statistics(f.double()) for f in (fake, real)]
@@ -119,9 +139,7 @@ def fidelity_from_features(fake: Tensor, real: Tensor, kid: bool = True, prc: bo
         size = min(KID_SUBSET_SIZE, len(fake), len(real))
         scores["kid"], scores["kid_std"] = kernel_distance.kid(fake, real, KID_SUBSETS, size)
     if prc:
-        out = prc_features_to_metric(fake, real, prc_neighborhood=PRC_NEIGHBOURHOOD, save_cpu_ram=True,
-                                     verbose=False)
-        scores["precision"], scores["recall"] = float(out["precision"]), float(out["recall"])
+        scores["precision"], scores["recall"] = precision_recall(fake, real)
         scores.update(density_coverage(fake, real))
     return scores
 

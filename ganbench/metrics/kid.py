@@ -27,8 +27,17 @@ COEF0 = float(DEFAULTS["kid_kernel_poly_coef0"])
 
 
 def _poly(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """k(x, y) = (x·y / d + 1)³ for every pair of rows."""
-    return (x @ y.T / x.shape[1] + COEF0) ** DEGREE
+    """k(x, y) = (x·y / d + 1)³ for every pair of rows.
+
+    The cube as two in-place products: numpy's ``** 3`` on float64 calls pow() per element, which took
+    6x as long as the matrix product itself (the values agree to float64 rounding)."""
+    base = x @ y.T
+    base /= x.shape[1]
+    base += COEF0
+    out = base.copy()
+    for _ in range(DEGREE - 1):
+        out *= base
+    return out
 
 
 def _indicators(rng: np.random.RandomState, sizes: tuple[int, int], subsets: int,

@@ -20,7 +20,6 @@ from __future__ import annotations
 import math
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 from ganbench.data.luminance import luminance
@@ -29,7 +28,6 @@ from ganbench.metrics import memo
 BLUR_BAND = (0.125, 0.25)  # cycles/px, inclusive: the octave below the half band
 NOISE_BAND = (0.4, 0.75)  # cycles/px, inclusive: 0.4 out to the corners (bin centres reach ~√2/2)
 EPS = 1e-12  # floor on normalised power, so all-constant inputs give finite scores, never NaN
-LAPLACIAN = torch.tensor([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]], dtype=torch.float64)
 
 
 def _luminance(images: Tensor) -> Tensor:
@@ -74,8 +72,12 @@ def rapsd(images: Tensor) -> Tensor:
 
 
 def laplacian_variance(images: Tensor) -> float:
-    """Mean over images of the variance of the 3x3 Laplacian of luminance (valid region)."""
-    lap = F.conv2d(_luminance(images)[:, None], LAPLACIAN.view(1, 1, 3, 3))
+    """Mean over images of the variance of the 3x3 Laplacian of luminance (valid region).
+
+    Written as shifted slices rather than a float64 conv2d, which has no fast CPU kernel: 10x faster,
+    the same values to float64 rounding."""
+    x = _luminance(images)
+    lap = x[:, :-2, 1:-1] + x[:, 2:, 1:-1] + x[:, 1:-1, :-2] + x[:, 1:-1, 2:] - 4.0 * x[:, 1:-1, 1:-1]
     return float(lap.flatten(1).var(-1, unbiased=False).mean())
 
 
@@ -91,7 +93,7 @@ def spectral_scores(fake: Tensor, real: Tensor) -> dict[str, float]:
     # The reference's spectrum and Laplacian variance are the same for every run: once per worker.
     real_rapsd = memo.reference_value("rapsd", real, lambda: rapsd(real))
     real_laplacian = memo.reference_value("laplacian-variance", real, lambda: laplacian_variance(real))
-    ratio = (rapsd(fake) + EPS) / (real_rapsd + EPS)
+    ratio = (fake_rapsd(fake) + EPS) / (real_rapsd + EPS)
     log_ratio, freqs = torch.log2(ratio), radial_frequencies(fake.shape[-1])
     return {
         "blur_score": _band_mean(log_ratio, freqs, BLUR_BAND),
@@ -106,4 +108,9 @@ def spectral_curves(fake: Tensor, real: Tensor) -> dict[str, list[float]]:
     noise scores, kept in every record so that a report can draw it without the samples."""
     real_rapsd = memo.reference_value("rapsd", real, lambda: rapsd(real))
     return {"frequency": [round(float(f), 6) for f in radial_frequencies(fake.shape[-1])],
-            "fake": [float(v) for v in rapsd(fake)], "real": [float(v) for v in real_rapsd]}
+            "fake": [float(v) for v in fake_rapsd(fake)], "real": [float(v) for v in real_rapsd]}
+
+
+def fake_rapsd(fake: Tensor) -> Tensor:
+    """``rapsd(fake)``, computed once for the scores and the curves a run records of the same samples."""
+    return memo.reference_value("rapsd", fake, lambda: rapsd(fake))
