@@ -214,3 +214,20 @@ def test_a_plugin_registering_nothing_fails_to_load(tmp_path: Path, monkeypatch:
     [loads] = checks("ganbench-kit", catalog)
     with pytest.raises(ConformanceError, match="plugin 'ganbench-kit' registers no component"):
         loads.run()
+
+
+def test_the_builtin_datasets_and_metrics_pass_the_kit(builtin_catalog: plugins.Catalog) -> None:
+    """The kit holds plugins to what ganbench's own components do (those that need no local files)."""
+    from ganbench.testing.kit import dataset_checks, metric_checks
+
+    cases = [check for name in ("fashion-mnist", "stacked-fashion-mnist", "shapes", "ring-8", "grid-25")
+             for check in dataset_checks(builtin_catalog.spec("datasets", name))]
+    cases += [check for name in builtin_catalog.names("metrics")
+              for check in metric_checks(builtin_catalog.spec("metrics", name), builtin_catalog)]
+    failed = []
+    for check in cases:
+        try:
+            check.run()
+        except ConformanceError as exc:
+            failed.append(f"{check.id}: {exc}")
+    assert failed == [] and len(cases) >= 20
