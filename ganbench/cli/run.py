@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,31 @@ def refuse_trained_spaces(specs: list[RunSpec], data_root: str | None) -> None:
         refused = scored_in_trained_space(spec, extractor)
         if refused is not None:
             raise click.ClickException(refused)
+
+
+def check_sample_counts(specs: list[RunSpec], data_root: str | None) -> None:
+    """Fakes are compared with as many real images: a count above the reference split would compare
+    2,000 fakes with fewer reals without a word, so it stops the suite before anything runs."""
+    for spec in specs[:1]:  # every spec of a suite has the same dataset and counts
+        data = dataset_splits(spec.dataset, data_root, spec.resolution, spec.channels)
+        if not data.kind.has_features:
+            continue
+        available = int(data.reference.shape[0])
+        for name in ("fid_samples", "curve_fid_samples"):
+            if getattr(spec, name) > available:
+                raise click.ClickException(f"evaluation.{name} = {getattr(spec, name)} is more than the "
+                                           f"{available} reference images of {spec.dataset} ({data.source})")
+
+
+def check_writable(folder: Path, option: str) -> None:
+    """A folder that cannot be written would only fail after all the training."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".ganbench-probe-"):
+            pass
+    except OSError as exc:
+        raise click.BadParameter(f"{folder} is not a writable folder ({exc.strerror or exc})",
+                                 param_hint=option) from None
 
 
 def _parse_seeds(text: str) -> tuple[int, ...]:
@@ -103,9 +130,12 @@ def run(run_all: bool, suite: str, suite_file: Path | None, out: Path, store: Pa
     chosen = load_suite_file(suite_file) if suite_file else load_suite(suite, catalog)
     if dataset:
         chosen = dataclasses.replace(chosen, dataset=dataset)
-    if seeds:
+    if seeds is not None:  # --seeds "" is a mistake, not "the suite's seeds"
         chosen = dataclasses.replace(chosen, seeds=_parse_seeds(seeds))
     if budget_seconds is not None:
+        if not math.isfinite(budget_seconds):
+            raise click.BadParameter(f"{budget_seconds} is not a finite number of seconds",
+                                     param_hint="--budget-seconds")
         chosen = dataclasses.replace(chosen, budget={**chosen.budget, "budget_seconds": budget_seconds})
     if feature_extractor is not None:
         chosen = dataclasses.replace(chosen, evaluation={**chosen.evaluation, "feature_extractor": feature_extractor})
@@ -129,6 +159,9 @@ def run(run_all: bool, suite: str, suite_file: Path | None, out: Path, store: Pa
     baseline = expanded[0].entry  # the suite's baseline comes first, marked with its recipe if it is one
     specs = select(expanded, catalog, architectures, losses, regularizers)
     refuse_trained_spaces(specs, str(data_root) if data_root else None)
+    check_sample_counts(specs, str(data_root) if data_root else None)
+    for folder, option in ((out, "--out"), (store, "--store")):
+        check_writable(folder, option)
     check_writable_table(table_paths(out, chosen.name, chosen.dataset)[0])  # its rows join the new ones
     if workers is None:
         workers = default_workers() if torch_device.type == "cpu" else runs_per_gpu * torch.cuda.device_count()

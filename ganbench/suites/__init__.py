@@ -9,6 +9,8 @@ literature with their own optimiser settings). ``select`` narrows the expansion 
 from __future__ import annotations
 
 import itertools
+import math
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,12 +66,35 @@ _TOP: dict[str, type] = {"name": str, "description": str, "dataset": str, "laten
 _TOP_OPTIONAL: dict[str, tuple[type, Any]] = {"resolution": (int, 0), "channels": (int, 0)}
 
 
+# Bounds beyond the sign, each (lowest, highest) inclusive, for values a typo or a unit slip would make
+# meaningless (beta1 = 1.5), impossible to score (fid_samples = 1) or endless (generator_steps = 1e12).
+_BOUNDS: dict[str, tuple[float, float]] = {
+    "latent_dim": (1, 4096), "resolution": (8, 1024),
+    "budget.generator_steps": (1, 10_000_000), "budget.batch_size": (1, 65_536), "budget.d_steps_per_g_step": (1, 100),
+    "optimizer.lr_generator": (1e-8, 1.0), "optimizer.lr_discriminator": (1e-8, 1.0),
+    "optimizer.beta1": (0.0, 0.999999), "optimizer.beta2": (0.0, 0.999999),
+    # k-NN metrics need more samples than neighbours (density/coverage: 5), FID more than a handful.
+    "evaluation.fid_samples": (16, 1_000_000), "evaluation.curve_fid_samples": (16, 1_000_000),
+    "evaluation.curve_points": (1, 10_000), "evaluation.eval_points": (0, 1_000),
+    "evaluation.mode_samples": (0, 10_000_000),
+}
+# Values that are positive but may also be 0 (Adam's beta1 = 0 in WGAN-GP).
+_MAY_BE_ZERO = {"optimizer.beta1", "optimizer.beta2"}
+SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")  # a suite name becomes part of file names
+
+
 def _value(path: Path, name: str, value: Any, kind: type, positive: bool) -> Any:
     ok = isinstance(value, kind) or (kind is float and isinstance(value, int))
     if not ok or isinstance(value, bool):
         raise SuiteError(f"{path}: {name} must be {kind.__name__}, got {value!r}")
+    if kind is float and not math.isfinite(value):
+        raise SuiteError(f"{path}: {name} must be a finite number, got {value!r}")
+    positive = positive and name not in _MAY_BE_ZERO
     if kind in (int, float) and (value <= 0 if positive else value < 0):
         raise SuiteError(f"{path}: {name} must be {'positive' if positive else 'non-negative'}, got {value!r}")
+    low, high = _BOUNDS.get(name, (-math.inf, math.inf))
+    if kind in (int, float) and not low <= value <= high:
+        raise SuiteError(f"{path}: {name} must be between {low:g} and {high:g}, got {value!r}")
     return kind(value)
 
 
@@ -90,12 +115,20 @@ def _check(path: Path, where: str, table: dict[str, Any], schema: dict[str, type
 
 def load_suite_file(path: Path) -> Suite:
     try:
-        data = tomllib.loads(path.read_text())
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SuiteError(f"{path}: no such suite file") from None
+    except IsADirectoryError:
+        raise SuiteError(f"{path}: a folder, not a suite file") from None
+    except UnicodeDecodeError as exc:
+        raise SuiteError(f"{path}: not UTF-8 text (byte {exc.start}); TOML files are UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise SuiteError(f"{path}: invalid TOML: {exc}") from None
     top = _check(path, "", data, _TOP, _TOP_OPTIONAL)
+    if not SAFE_NAME.match(top["name"]):
+        raise SuiteError(f"{path}: name {top['name']!r} must be letters, digits, '-', '_' or '.' (it names files)")
+    if top["channels"] not in (0, 1, 3):
+        raise SuiteError(f"{path}: channels must be 1 (grayscale) or 3 (RGB), got {top['channels']}")
     tables: dict[str, Any] = {}
     for name, schema in _SCHEMA.items():
         table = data.get(name)
