@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -16,13 +17,13 @@ import torch
 
 from ganbench import plugins, stacking
 from ganbench.execute import dataset_splits, feature_extractor, scored_in_trained_space
-from ganbench.executors.local import default_workers, run_specs
+from ganbench.executors.local import Interrupted, default_workers, run_specs
 from ganbench.leaderboard import format_summary, runs_table, summary_table, write_frames
 from ganbench.metrics import registry
 from ganbench.metrics.registry import check_available
 from ganbench.progress import suite_bar
 from ganbench.runspec import RunSpec
-from ganbench.suites import MATRICES, expand, load_suite, load_suite_file, select
+from ganbench.suites import MATRICES, Suite, expand, load_suite, load_suite_file, select
 from ganbench.tablefiles import check_writable_table, table_paths, union
 from ganbench.training.seeding import resolve_device
 from ganbench.training.trainer import run_kind
@@ -196,12 +197,35 @@ def run(run_all: bool, suite: str, suite_file: Path | None, out: Path, store: Pa
             bar.write(line, file=sys.stderr)
             bar.update(1)
 
+    stopped: Interrupted | None = None
     try:
         records = run_specs(specs, str(data_root) if data_root else None, store, workers, force, progress,
                             checkpoint_every, bars)
+    except Interrupted as interrupted:  # Ctrl-C or SIGTERM: the workers are stopped; keep what finished
+        stopped, records = interrupted, interrupted.records
     finally:
         if bar is not None:
             bar.close()
+    if stopped is not None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the tables' write short
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if records:
+            _write(records, baseline, out, chosen, started)
+        click.echo(f"ganbench: stopped by {stopped.signal_name} after {len(records)} of {total} runs; the tables "
+                   f"hold those, and the runs cut short resume from their checkpoints when you run the same "
+                   f"command again", err=True)
+        raise SystemExit(130 if stopped.signal_name == "SIGINT" else 143)
+    _write(records, baseline, out, chosen, started)
+    attempted = [r for r in records if r["status"] != "skipped"]
+    if attempted and all(r["status"] == "failed" for r in attempted):
+        reasons = sorted({str(r.get("reason", "")).splitlines()[0] for r in attempted if r.get("reason")})
+        click.echo(f"Error: every run failed ({len(attempted)}); first reason: {reasons[0] if reasons else '-'}",
+                   err=True)
+        raise SystemExit(1)
+
+
+def _write(records: list[dict[str, Any]], baseline: str, out: Path, chosen: Suite, started: float) -> None:
+    """The runs and summary tables: this call's records joined to the table's earlier rows."""
     runs = runs_table(records, baseline)
     runs, note = union(runs, table_paths(out, chosen.name, chosen.dataset)[0])
     if note:
@@ -210,9 +234,3 @@ def run(run_all: bool, suite: str, suite_file: Path | None, out: Path, store: Pa
     runs_path, summary_path = write_frames(runs, summary, out)
     click.echo(format_summary(summary))
     click.echo(f"wrote {runs_path} and {summary_path} ({time.perf_counter() - started:.0f} s)", err=True)
-    attempted = [r for r in records if r["status"] != "skipped"]
-    if attempted and all(r["status"] == "failed" for r in attempted):
-        reasons = sorted({str(r.get("reason", "")).splitlines()[0] for r in attempted if r.get("reason")})
-        click.echo(f"Error: every run failed ({len(attempted)}); first reason: {reasons[0] if reasons else '-'}",
-                   err=True)
-        raise SystemExit(1)

@@ -1,0 +1,70 @@
+"""SIGINT and SIGTERM stop the whole suite: workers included, tables written for what finished,
+a clear message, a non-zero exit, nothing left running; the next call resumes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+SUITES_DIR = Path(__file__).resolve().parents[1] / "ganbench" / "suites"
+# 2 workers, 6 runs of about a second each: the signal lands while runs are in flight.
+SLOW = (SUITES_DIR / "smoke.toml").read_text().replace('name = "smoke"', 'name = "slow"').replace(
+    "generator_steps = 10", "generator_steps = 150").replace('recipes = ["dcgan", "wgan"]',
+                                                              'recipes = []\nvary = ["regularizer"]').replace(
+    "fid_samples = 128", "fid_samples = 64")
+
+
+def session_members(sid: int) -> list[int]:
+    """Processes still alive in the session the command started (its workers would be there)."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == sid and fields[0] != "Z":
+            members.append(int(stat.parent.name))
+    return members
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_stops_the_suite_and_keeps_what_finished(tmp_path: Path, sig: signal.Signals, code: int) -> None:
+    (tmp_path / "slow.toml").write_text(SLOW)
+    args = [sys.executable, "-m", "ganbench", "run", "--suite-file", str(tmp_path / "slow.toml"), "--reg", "none",
+            "--reg", "r1", "--reg", "dropout", "--out", str(tmp_path / "out"), "--store", str(tmp_path / "store"),
+            "--workers", "2"]
+    proc = subprocess.Popen(args, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    assert proc.stderr is not None
+    seen = []
+    for line in proc.stderr:  # wait for the first finished run
+        seen.append(line)
+        if line.startswith("[1/"):
+            break
+    # SIGTERM to the main process (as a scheduler sends it); SIGINT to the group (as a terminal's Ctrl-C).
+    if sig == signal.SIGTERM:
+        proc.send_signal(sig)
+    else:
+        os.killpg(proc.pid, sig)
+    rest = proc.stderr.read()
+    assert proc.wait(timeout=120) == code, "".join(seen) + rest
+    assert f"stopped by {sig.name} after" in rest and "resume from their checkpoints" in rest
+    assert "Traceback" not in rest
+    runs = pd.read_csv(tmp_path / "out" / "slow-fashion-mnist-runs.csv")
+    assert 1 <= len(runs) < 6 and (runs["status"] == "completed").all()
+    deadline = time.monotonic() + 10
+    while session_members(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert session_members(proc.pid) == []  # no worker left behind
+    # The same command finishes the suite, reusing what was done.
+    again = subprocess.run(args, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert again.stderr.count("reused") == len(runs)
+    assert len(pd.read_csv(tmp_path / "out" / "slow-fashion-mnist-runs.csv")) == 6
