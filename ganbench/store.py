@@ -8,6 +8,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from ganbench import integrity
+
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write via a temp file in the same folder and rename: readers see old or new, never half."""
@@ -49,8 +51,14 @@ class RunStore:
         path = self.record_path(run_id)
         if not path.is_file():
             return None
-        record: dict[str, Any] = json.loads(path.read_text())
+        try:
+            record = integrity.read_record(path)
+        except integrity.Damaged as exc:  # never reused, never fatal: set aside and run again
+            integrity.set_aside(path, str(exc))
+            return None
         return record if record.get("status") in ("completed", "diverged", "skipped") else None
 
     def write(self, record: dict[str, Any]) -> None:
-        atomic_write_text(self.record_path(record["run_id"]), json.dumps(record, indent=1, sort_keys=True))
+        """Atomically, with its checksum (``ganbench.integrity``)."""
+        sealed = integrity.seal_record(record)
+        atomic_write_text(self.record_path(record["run_id"]), json.dumps(sealed, indent=1, sort_keys=True))

@@ -15,6 +15,7 @@ from ganbench.cli.perceptual import perceptual
 from ganbench.cli.plugins import list_components, plugins_command
 from ganbench.cli.report import report
 from ganbench.cli.run import run
+from ganbench.cli.store import store
 from ganbench.errors import USER_ERRORS
 
 
@@ -41,3 +42,4 @@ main.add_command(leaderboard)
 main.add_command(report)
 main.add_command(perceptual)
 main.add_command(check_plugin)
+main.add_command(store)

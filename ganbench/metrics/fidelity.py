@@ -25,6 +25,7 @@ from torch_fidelity.metric_prc import prc_features_to_metric
 from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
 from torch_fidelity.utils import create_feature_extractor
 
+from ganbench import integrity
 from ganbench.metrics import kid as kernel_distance
 from ganbench.metrics import memo
 from ganbench.metrics.registry import batch_size, ensure_registered, extractor_version
@@ -86,14 +87,17 @@ def reference_features(images: Tensor, feature_extractor: str, dataset_sha256: s
     key = cache_key(dataset_sha256, split, int(images.shape[0]), feature_extractor)
     path = cache_dir / f"{key}.pt" if cache_dir else None
     if path is not None and path.is_file():
-        cached: Tensor = torch.load(path, map_location="cpu", weights_only=True)
-        if cached.shape[0] == images.shape[0]:
-            return cached
+        try:
+            cached: Tensor = torch.load(io.BytesIO(integrity.unseal(path)), map_location="cpu", weights_only=True)
+            if cached.shape[0] == images.shape[0]:
+                return cached
+        except integrity.Damaged as exc:  # recomputed below, never reused
+            integrity.set_aside(path, str(exc))
     feats = extract(images, feature_extractor, cuda)
     if path is not None:
         buffer = io.BytesIO()
         torch.save(feats, buffer)
-        atomic_write_bytes(path, buffer.getvalue())  # concurrent workers may race: last rename wins
+        atomic_write_bytes(path, integrity.seal(buffer.getvalue()))  # concurrent workers may race: last rename wins
         atomic_write_bytes(path.with_suffix(".json"), json.dumps({
             "feature_extractor": feature_extractor, "version": extractor_version(feature_extractor),
             "count": int(images.shape[0])}).encode())

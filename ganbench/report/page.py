@@ -8,8 +8,8 @@ text that plugins can set (names, reasons, sources) goes through Jinja2's autoes
 
 from __future__ import annotations
 
-import json
 import math
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +18,7 @@ from typing import Any
 import jinja2
 import pandas as pd
 
+from ganbench import integrity
 from ganbench.leaderboard import PLOT_COLUMNS, encode_series, metric_columns, summary_table, summary_view
 from ganbench.report import plots
 from ganbench.specs import MetricSpec
@@ -120,7 +121,11 @@ def _with_plots(runs: pd.DataFrame, store: RunStore | None) -> pd.DataFrame:
     for i, run in runs.iterrows():
         if all(run[c] for c in PLOT_COLUMNS) or not store.record_path(str(run["run_id"])).is_file():
             continue
-        record = json.loads(store.record_path(str(run["run_id"])).read_text())
+        try:
+            record = integrity.read_record(store.record_path(str(run["run_id"])))
+        except integrity.Damaged as exc:  # the report draws without it; `ganbench run` recomputes it
+            print(f"ganbench: warning: {exc}", file=sys.stderr)
+            continue
         for column, (where, key) in PLOT_COLUMNS.items():
             if not run[column]:
                 runs.loc[i, column] = encode_series(record.get(where, {}).get(key))

@@ -8,6 +8,7 @@ from typing import Any
 
 import torch
 
+from ganbench import integrity
 from ganbench.store import atomic_write_bytes
 
 
@@ -15,14 +16,19 @@ def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
     """Write ``state`` (tensors, numbers, strings, lists and dicts of them) atomically."""
     buffer = io.BytesIO()
     torch.save(state, buffer)
-    atomic_write_bytes(path, buffer.getvalue())
+    atomic_write_bytes(path, integrity.seal(buffer.getvalue()))
 
 
 def load_checkpoint(path: Path) -> dict[str, Any] | None:
     """The saved state, or None when there is none. ``weights_only``: a checkpoint runs no code."""
     if not path.is_file():
         return None
-    state: dict[str, Any] = torch.load(path, map_location="cpu", weights_only=True)
+    try:
+        state: dict[str, Any] = torch.load(io.BytesIO(integrity.unseal(path)), map_location="cpu",
+                                           weights_only=True)
+    except integrity.Damaged as exc:  # the run starts over rather than resume from a damaged state
+        integrity.set_aside(path, str(exc))
+        return None
     return state
 
 
