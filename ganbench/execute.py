@@ -214,11 +214,24 @@ def auto_checkpoint_every(spec: RunSpec) -> int:
 
 
 def execute(spec: RunSpec, data_root: str | None, store_root: str, checkpoint_every: int = 0,
-            bars: bool = False) -> dict[str, Any]:
-    """Train and score one run, write its record atomically, and return it.
+            bars: bool = False, force: bool = False) -> dict[str, Any]:
+    """Train and score one run under its claim, write its record atomically, and return it.
 
-    An exception inside the run becomes a ``failed`` record with the reason, so no seed is lost.
+    Another process that finished the same run while this one waited for the claim has its record
+    returned instead (marked ``reused``), unless ``force``. An exception inside the run becomes a
+    ``failed`` record with the reason, so no seed is lost.
     """
+    store = RunStore(Path(store_root))
+    rid = run_id(spec, context(spec, data_root))
+    with store.claim(rid):
+        found = None if force else store.lookup(rid)
+        if found is not None:
+            return {**found, "reused": True}
+        return _execute(spec, data_root, store_root, checkpoint_every, bars)
+
+
+def _execute(spec: RunSpec, data_root: str | None, store_root: str, checkpoint_every: int,
+             bars: bool) -> dict[str, Any]:
     started = time.perf_counter()
     ctx = context(spec, data_root)
     rid = run_id(spec, ctx)

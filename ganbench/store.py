@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +60,19 @@ class RunStore:
             integrity.set_aside(path, str(exc))
             return None
         return record if record.get("status") in ("completed", "diverged", "skipped") else None
+
+    @contextlib.contextmanager
+    def claim(self, run_id: str) -> Iterator[None]:
+        """Hold the run id's lock: two processes on one store never train the same run at once. The
+        second waits, then finds the first's record. The kernel drops the lock of a process that dies,
+        so a crashed claim never blocks a later run (the lock file itself is empty and harmless)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / f"{run_id}.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
     def write(self, record: dict[str, Any]) -> None:
         """Atomically, with its checksum (``ganbench.integrity``)."""

@@ -95,9 +95,10 @@ def run_specs(specs: list[RunSpec], data_root: str | None, store_root: Path, wor
             pending.setdefault(rid, spec)
 
     def finish(rid: str, record: dict[str, Any]) -> None:
+        reused = bool(record.pop("reused", False))  # another process on this store finished it first
         records[rid] = record
         if on_record:
-            on_record(record, False)
+            on_record(record, reused)
 
     if workers > 1:  # longest first, so that the workers finish together (see executors/cost.py)
         order = longest_first(list(pending.values()), data_root)
@@ -107,9 +108,9 @@ def run_specs(specs: list[RunSpec], data_root: str | None, store_root: Path, wor
     try:
         if workers <= 1 or len(pending) <= 1:
             for rid, spec in pending.items():
-                finish(rid, execute(spec, data_root, str(store_root), checkpoint_every, bars))
+                finish(rid, execute(spec, data_root, str(store_root), checkpoint_every, bars, force))
         else:
-            _run_pool(pending, data_root, store_root, workers, checkpoint_every, bars, store, finish)
+            _run_pool(pending, data_root, store_root, workers, checkpoint_every, bars, store, finish, force)
     except (KeyboardInterrupt, _Stop) as stop:
         name = "SIGINT" if isinstance(stop, KeyboardInterrupt) else "SIGTERM"
         raise Interrupted(name, [records[rid] for rid in ids if rid in records]) from None
@@ -125,14 +126,14 @@ def _main_thread() -> bool:
 
 def _run_pool(pending: dict[str, RunSpec], data_root: str | None, store_root: Path, workers: int,
               checkpoint_every: int, bars: bool, store: RunStore,
-              finish: Callable[[str, dict[str, Any]], None]) -> None:
+              finish: Callable[[str, dict[str, Any]], None], force: bool) -> None:
     ctx = multiprocessing.get_context("spawn")
     counter, gpus = ctx.Value("i", 0), ctx.Value("i", 0)
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
                                initargs=(counter, gpus))
     try:
         futures: dict[Future[dict[str, Any]], tuple[str, RunSpec]] = {
-            pool.submit(execute, spec, data_root, str(store_root), checkpoint_every, bars): (rid, spec)
+            pool.submit(execute, spec, data_root, str(store_root), checkpoint_every, bars, force): (rid, spec)
             for rid, spec in pending.items()
         }
         for future in as_completed(futures):
