@@ -17,6 +17,7 @@ import torch_fidelity
 import ganbench
 from ganbench import perceptual, plugins
 from ganbench.datakinds import DataKind, kind_of, prepare_images
+from ganbench.machine import numerics
 from ganbench.metrics import registry
 from ganbench.metrics.fidelity import extract, fidelity, fidelity_from_features, reference_features
 from ganbench.metrics.score import METRICS_VERSION, score
@@ -245,6 +246,7 @@ def _execute(spec: RunSpec, data_root: str | None, store_root: str, checkpoint_e
         "versions": {"ganbench": ganbench.__version__, "torch": torch.__version__,
                      "torch_fidelity": torch_fidelity.__version__, "python": platform.python_version()},
         "metrics": {}, "curves": {}, "training_networks": training_networks(spec),
+        "numerics": numerics(spec.device),  # what decides the float rounding: CPU kernels, libraries, device
     }
     store = RunStore(Path(store_root))
     refused = scored_in_trained_space(spec, extractor)

@@ -212,6 +212,11 @@ def union(new: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, str]:
     if not path.exists():
         return new, ""
     old = read_table(path)
+    if set(old["schema_version"].astype(str)) != set(new["schema_version"].astype(str)):
+        previous = path.with_name(path.name.removesuffix(".csv") + ".previous.csv")
+        path.replace(previous)
+        return new, (f"{path} has CSV schema {', '.join(sorted(set(old['schema_version'].astype(str))))}, this run "
+                     f"writes schema {new['schema_version'].iloc[0]}; the old table is kept as {previous}")
     replaced = old["run_id"].isin(new["run_id"]) | old.set_index(RUN_KEY).index.isin(new.set_index(RUN_KEY).index)
     kept = old[~replaced]
     if kept.empty:

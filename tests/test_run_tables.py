@@ -10,6 +10,7 @@ import textwrap
 from pathlib import Path
 
 import pandas as pd
+import torch
 
 from tests.conftest import write_plugin
 
@@ -34,6 +35,10 @@ def test_a_subset_run_keeps_the_rows_already_in_the_table(tmp_path: Path) -> Non
     (tmp_path / "tiny.toml").write_text(TINY)
     assert run(tmp_path, "--reg", "none").returncode == 0
     assert entries(tmp_path) == ["dcgan/non-saturating/none"]
+    # Each row says which CPU kernels computed it (reruns are bit-identical only on the same ones).
+    row = pd.read_csv(tmp_path / "out" / "tiny-fashion-mnist-runs.csv").iloc[0]
+    assert row["cpu_capability"] == torch.backends.cpu.get_cpu_capability() and row["device_name"]
+    assert row["schema_version"] == 7
     second = run(tmp_path, "--reg", "r1")
     assert second.returncode == 0, second.stderr
     assert "1 earlier rows kept beside this run's 1" in second.stderr
