@@ -62,7 +62,7 @@ def test_a_damaged_table_is_named_before_any_training(tmp_path: Path) -> None:
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "tiny-fashion-mnist-runs.csv").write_text("not,a\nleaderboard,table\n")
     done = run(tmp_path, "--reg", "none")
-    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines()[-1].startswith("Error: ") and "tiny-fashion-mnist-runs.csv" in done.stderr
     assert not (tmp_path / "store").exists()  # nothing trained
 

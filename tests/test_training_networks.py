@@ -64,7 +64,7 @@ def test_scoring_in_a_trained_against_space_is_refused_before_anything_runs(tmp_
     base = [sys.executable, "-m", "ganbench", "run", "--suite-file", str(suite), "--arch", "dcgan",
             "--loss", "non-saturating", "--store", str(tmp_path / "store"), "--out", str(tmp_path / "out")]
     refused = subprocess.run([*base, "--reg", "cnn-perceptual"], env=env, capture_output=True, text=True)
-    assert refused.returncode == 1
+    assert refused.returncode == 2
     assert refused.stderr.strip().splitlines() == [
         "Error: dcgan/non-saturating/cnn-perceptual trains against fashion-mnist-cnn, the feature extractor its "
         "FID would be computed in; score it in another space (--extractor) or drop the entry"]

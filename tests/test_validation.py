@@ -1,5 +1,5 @@
 """Bad settings stop `ganbench run` before anything trains: one line naming the file or option, exit
-code 2 (or 1 for a bad suite file), no traceback, and nothing written to the store."""
+code 2, no traceback, and nothing written to the store."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def test_a_bad_suite_value_is_one_line_naming_the_file(tmp_path: Path, edit: tup
     suite = tmp_path / "mine.toml"
     suite.write_text(SMOKE.replace(*edit))
     done = run(tmp_path, "--suite-file", str(suite), "--out", str(tmp_path / "out"))
-    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.strip() == f"Error: {suite}: {message}", done.stderr
     assert not (tmp_path / "store").exists()
 
@@ -52,7 +52,7 @@ def test_a_non_utf8_suite_file_is_named(tmp_path: Path) -> None:
     suite = tmp_path / "latin1.toml"
     suite.write_bytes(SMOKE.replace('description = "', 'description = "caf\xe9 ').encode("latin-1"))
     done = run(tmp_path, "--suite-file", str(suite))
-    assert done.returncode == 1 and done.stderr.strip().startswith(f"Error: {suite}: not UTF-8 text")
+    assert done.returncode == 2 and done.stderr.strip().startswith(f"Error: {suite}: not UTF-8 text")
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -74,7 +74,7 @@ def test_more_fid_samples_than_reference_images_stops_the_suite(tmp_path: Path) 
     suite = tmp_path / "mine.toml"
     suite.write_text(SMOKE.replace("fid_samples = 128", "fid_samples = 5000"))
     done = run(tmp_path, "--suite-file", str(suite), "--out", str(tmp_path / "out"))
-    assert done.returncode == 1, done.stderr
+    assert done.returncode == 2, done.stderr
     assert done.stderr.strip().startswith("Error: evaluation.fid_samples = 5000 is more than the 2000 reference "
                                           "images of fashion-mnist")
     assert not (tmp_path / "store").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import os
@@ -9,6 +10,7 @@ import signal
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ import click
 import torch
 
 from ganbench import plugins, stacking
+from ganbench.errors import USER_ERRORS
 from ganbench.execute import dataset_splits, feature_extractor, scored_in_trained_space
 from ganbench.executors.local import Interrupted, default_workers, run_specs
 from ganbench.leaderboard import format_summary, runs_table, summary_table, write_frames
@@ -36,6 +39,24 @@ def refuse_trained_spaces(specs: list[RunSpec], data_root: str | None) -> None:
         refused = scored_in_trained_space(spec, extractor)
         if refused is not None:
             raise click.ClickException(refused)
+
+
+class InvalidInput(click.ClickException):
+    """A setting that cannot run, found before any training: one line, exit code 2."""
+
+    exit_code = 2
+
+
+@contextlib.contextmanager
+def invalid_input() -> Iterator[None]:
+    try:
+        yield
+    except click.UsageError:
+        raise
+    except click.ClickException as exc:
+        raise InvalidInput(exc.message) from None
+    except USER_ERRORS as exc:
+        raise InvalidInput(str(exc)) from None
 
 
 def check_sample_counts(specs: list[RunSpec], data_root: str | None) -> None:
@@ -125,45 +146,47 @@ def run(run_all: bool, suite: str, suite_file: Path | None, out: Path, store: Pa
         torch_device = resolve_device(device)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
-    catalog = plugins.load()
-    for problem in catalog.problems:
-        click.echo(f"ganbench: warning: {problem}", err=True)
-    chosen = load_suite_file(suite_file) if suite_file else load_suite(suite, catalog)
-    if dataset:
-        chosen = dataclasses.replace(chosen, dataset=dataset)
-    if seeds is not None:  # --seeds "" is a mistake, not "the suite's seeds"
-        chosen = dataclasses.replace(chosen, seeds=_parse_seeds(seeds))
-    if budget_seconds is not None:
-        if not math.isfinite(budget_seconds):
-            raise click.BadParameter(f"{budget_seconds} is not a finite number of seconds",
-                                     param_hint="--budget-seconds")
-        chosen = dataclasses.replace(chosen, budget={**chosen.budget, "budget_seconds": budget_seconds})
-    if feature_extractor is not None:
-        chosen = dataclasses.replace(chosen, evaluation={**chosen.evaluation, "feature_extractor": feature_extractor})
-    if chosen.evaluation.get("feature_extractor"):
-        name = chosen.evaluation["feature_extractor"]
-        check_available(name)  # a missing weights file fails here, not in every run
-        if chosen.channels and not registry.accepts(name, chosen.channels):
-            raise click.UsageError(f"feature extractor {name!r} cannot read {chosen.channels}-channel images")
-    # A stack named with --reg is an entry of its own (the baseline with that stack), not only a filter.
-    named_stacks = [name for name in regularizers if stacking.is_stack(name) and name not in chosen.stacks]
-    for name in named_stacks:
-        try:
-            catalog.get("regularizers", name)
-        except plugins.UnknownComponent as exc:
-            raise click.UsageError(f"--reg {name}: {exc}") from None
-    if named_stacks:
-        chosen = dataclasses.replace(chosen, stacks=(*chosen.stacks, *named_stacks))
-    expanded = expand(chosen, catalog, torch_device.type, matrix, compute_dtype)
-    if compiled:
-        expanded = [dataclasses.replace(spec, compile=True) for spec in expanded]
-    baseline = expanded[0].entry  # the suite's baseline comes first, marked with its recipe if it is one
-    specs = select(expanded, catalog, architectures, losses, regularizers)
-    refuse_trained_spaces(specs, str(data_root) if data_root else None)
-    check_sample_counts(specs, str(data_root) if data_root else None)
-    for folder, option in ((out, "--out"), (store, "--store")):
-        check_writable(folder, option)
-    check_writable_table(table_paths(out, chosen.name, chosen.dataset)[0])  # its rows join the new ones
+    with invalid_input():  # every check before training: one line, exit code 2
+        catalog = plugins.load()
+        for problem in catalog.problems:
+            click.echo(f"ganbench: warning: {problem}", err=True)
+        chosen = load_suite_file(suite_file) if suite_file else load_suite(suite, catalog)
+        if dataset:
+            chosen = dataclasses.replace(chosen, dataset=dataset)
+        if seeds is not None:  # --seeds "" is a mistake, not "the suite's seeds"
+            chosen = dataclasses.replace(chosen, seeds=_parse_seeds(seeds))
+        if budget_seconds is not None:
+            if not math.isfinite(budget_seconds):
+                raise click.BadParameter(f"{budget_seconds} is not a finite number of seconds",
+                                         param_hint="--budget-seconds")
+            chosen = dataclasses.replace(chosen, budget={**chosen.budget, "budget_seconds": budget_seconds})
+        if feature_extractor is not None:
+            chosen = dataclasses.replace(chosen, evaluation={**chosen.evaluation,
+                                                             "feature_extractor": feature_extractor})
+        if chosen.evaluation.get("feature_extractor"):
+            name = chosen.evaluation["feature_extractor"]
+            check_available(name)  # a missing weights file fails here, not in every run
+            if chosen.channels and not registry.accepts(name, chosen.channels):
+                raise click.UsageError(f"feature extractor {name!r} cannot read {chosen.channels}-channel images")
+        # A stack named with --reg is an entry of its own (the baseline with that stack), not only a filter.
+        named_stacks = [name for name in regularizers if stacking.is_stack(name) and name not in chosen.stacks]
+        for name in named_stacks:
+            try:
+                catalog.get("regularizers", name)
+            except plugins.UnknownComponent as exc:
+                raise click.UsageError(f"--reg {name}: {exc}") from None
+        if named_stacks:
+            chosen = dataclasses.replace(chosen, stacks=(*chosen.stacks, *named_stacks))
+        expanded = expand(chosen, catalog, torch_device.type, matrix, compute_dtype)
+        if compiled:
+            expanded = [dataclasses.replace(spec, compile=True) for spec in expanded]
+        baseline = expanded[0].entry  # the suite's baseline comes first, marked with its recipe if it is one
+        specs = select(expanded, catalog, architectures, losses, regularizers)
+        refuse_trained_spaces(specs, str(data_root) if data_root else None)
+        check_sample_counts(specs, str(data_root) if data_root else None)
+        for folder, option in ((out, "--out"), (store, "--store")):
+            check_writable(folder, option)
+        check_writable_table(table_paths(out, chosen.name, chosen.dataset)[0])  # its rows join the new ones
     if workers is None:
         workers = default_workers() if torch_device.type == "cpu" else runs_per_gpu * torch.cuda.device_count()
     total = len(specs)
