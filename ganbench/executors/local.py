@@ -49,20 +49,23 @@ def _raise_stop(signum: int, frame: Any) -> None:
     raise _Stop()
 
 
-def _die_with_parent() -> None:
+def _die_with_parent(parent: int) -> None:
     """Linux: the kernel sends this worker SIGKILL when the main process dies, even by SIGKILL, so a
-    killed suite never leaves workers behind (its runs resume from their checkpoints)."""
+    killed suite never leaves workers behind (its runs resume from their checkpoints). A main process
+    that died while this worker was still starting (importing torch) is caught by the parent check."""
     try:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
     except (OSError, AttributeError):  # not Linux: the main process's handlers still stop the workers
         pass
+    if os.getppid() != parent:
+        os._exit(1)
 
 
-def _init_worker(counter: Any, gpus: Any) -> None:
+def _init_worker(counter: Any, gpus: Any, parent: int) -> None:
     # The main process decides when to stop: a terminal's Ctrl-C reaches the whole process group, and a
     # worker interrupted mid-write would break the pool instead of being stopped cleanly.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _die_with_parent()
+    _die_with_parent(parent)
     torch.set_num_threads(1)
     progress.claim_position(counter)
     if torch.cuda.is_available():  # workers take the GPUs in turn: worker i trains on GPU i mod count
@@ -130,7 +133,7 @@ def _run_pool(pending: dict[str, RunSpec], data_root: str | None, store_root: Pa
     ctx = multiprocessing.get_context("spawn")
     counter, gpus = ctx.Value("i", 0), ctx.Value("i", 0)
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                               initargs=(counter, gpus))
+                               initargs=(counter, gpus, os.getpid()))
     try:
         futures: dict[Future[dict[str, Any]], tuple[str, RunSpec]] = {
             pool.submit(execute, spec, data_root, str(store_root), checkpoint_every, bars, force): (rid, spec)
