@@ -67,7 +67,7 @@ def check_sample_counts(specs: list[RunSpec], data_root: str | None) -> None:
         if not data.kind.has_features:
             continue
         available = int(data.reference.shape[0])
-        for name in ("fid_samples", "curve_fid_samples"):
+        for name in ("fid_samples", "curve_fid_samples") if spec.eval_points else ("fid_samples",):
             if getattr(spec, name) > available:
                 raise click.ClickException(f"evaluation.{name} = {getattr(spec, name)} is more than the "
                                            f"{available} reference images of {spec.dataset} ({data.source})")
