@@ -182,6 +182,11 @@ def run(run_all: bool, suite: str, suite_file: Path | None, out: Path, store: Pa
             expanded = [dataclasses.replace(spec, compile=True) for spec in expanded]
         baseline = expanded[0].entry  # the suite's baseline comes first, marked with its recipe if it is one
         specs = select(expanded, catalog, architectures, losses, regularizers)
+        if not specs:
+            raise click.UsageError("the filters leave no run: --matrix ofat varies one factor at a time around "
+                                   f"the baseline (of those the suite's vary lists: {', '.join(chosen.vary) or 'none'}"
+                                   "), so filters on two factors keep only the baseline's; --matrix full runs every "
+                                   "combination of every registered component")
         refuse_trained_spaces(specs, str(data_root) if data_root else None)
         check_sample_counts(specs, str(data_root) if data_root else None)
         for folder, option in ((out, "--out"), (store, "--store")):
@@ -190,11 +195,6 @@ def run(run_all: bool, suite: str, suite_file: Path | None, out: Path, store: Pa
     if workers is None:
         workers = default_workers() if torch_device.type == "cpu" else runs_per_gpu * torch.cuda.device_count()
     total = len(specs)
-    if total == 0:
-        raise click.UsageError("the filters leave no run: --matrix ofat varies one factor at a time around the "
-                               f"baseline (of those the suite's vary lists: {', '.join(chosen.vary) or 'none'}), "
-                               "so filters on two factors keep only the baseline's; --matrix full runs every "
-                               "combination of every registered component")
     click.echo(f"suite {chosen.name}: {total} runs ({total // len(chosen.seeds)} entries x "
                f"{len(chosen.seeds)} seeds) on {torch_device}, {workers} worker(s)", err=True)
     done = 0
