@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,7 @@ from torch_fidelity.metric_kid import kid_features_to_metric
 from torch_fidelity.metric_prc import prc_features_to_metric
 from torchvision.transforms.functional import gaussian_blur
 
+from ganbench import integrity
 from ganbench.metrics import extractor
 from ganbench.metrics.fidelity import cache_key, density_coverage, fidelity, precision_recall, reference_features
 from ganbench.metrics.kid import kid
@@ -88,9 +90,15 @@ def test_reference_features_are_cached_under_their_protocol(real_pair: tuple[tor
     assert key != cache_key("sha", "reference", 499, FE) and key != cache_key("sha2", "reference", 500, FE)
     first = reference_features(reference[:500], FE, "sha", tmp_path)
     assert (tmp_path / f"{key}.pt").is_file()
-    # The cached file is what is used: overwrite it and the overwritten features come back.
-    torch.save(first * 2, tmp_path / f"{key}.pt")
+    # The cached file is what is used: overwrite it (sealed) and the overwritten features come back.
+    buffer = io.BytesIO()
+    torch.save(first * 2, buffer)
+    (tmp_path / f"{key}.pt").write_bytes(integrity.seal(buffer.getvalue()))
     assert torch.equal(reference_features(reference[:500], FE, "sha", tmp_path), first * 2)
+    # An unsealed (or damaged) file is never used: it is set aside and the features recomputed.
+    torch.save(first * 2, tmp_path / f"{key}.pt")
+    assert torch.equal(reference_features(reference[:500], FE, "sha", tmp_path), first)
+    assert (tmp_path / f"{key}.pt.damaged").is_file()
 
 
 def test_extractor_accepts_rgb_and_other_sizes(real_pair: tuple[torch.Tensor, torch.Tensor]) -> None:

@@ -75,9 +75,13 @@ def check_sample_counts(specs: list[RunSpec], data_root: str | None) -> None:
 
 def check_writable(folder: Path, option: str) -> None:
     """A folder that cannot be written would only fail after all the training."""
+    existing = folder
+    while not existing.exists() and existing != existing.parent:  # it is created when first written
+        existing = existing.parent
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".ganbench-probe-"):
+        if not existing.is_dir():
+            raise NotADirectoryError(20, "Not a directory")
+        with tempfile.NamedTemporaryFile(dir=existing, prefix=".ganbench-probe-"):
             pass
     except OSError as exc:
         raise click.BadParameter(f"{folder} is not a writable folder ({exc.strerror or exc})",
