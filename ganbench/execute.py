@@ -215,27 +215,37 @@ def auto_checkpoint_every(spec: RunSpec) -> int:
 
 
 def execute(spec: RunSpec, data_root: str | None, store_root: str, checkpoint_every: int = 0,
-            bars: bool = False, force: bool = False) -> dict[str, Any]:
+            bars: bool = False, force: bool = False, expected_id: str | None = None) -> dict[str, Any]:
     """Train and score one run under its claim, write its record atomically, and return it.
 
     Another process that finished the same run while this one waited for the claim has its record
     returned instead (marked ``reused``), unless ``force``. An exception inside the run becomes a
     ``failed`` record with the reason, so no seed is lost.
+
+    ``expected_id`` is the planner's id for the run. A process that computes another one (a cluster
+    node whose ganbench, plugins, torch or data differ from the driver's) fails the run with the
+    differences named rather than file a record under an id that does not describe it.
     """
+    ctx = context(spec, data_root)
+    rid = run_id(spec, ctx)
     store = RunStore(Path(store_root))
-    rid = run_id(spec, context(spec, data_root))
+    if expected_id is not None and rid != expected_id:
+        record = {"run_id": expected_id, "entry": spec.entry, "spec": spec.as_dict(), "status": "failed",
+                  "metrics": {}, "context": ctx, "numerics": numerics(spec.device),
+                  "reason": f"this worker ({platform.node()}) computes run id {rid} for it, the planner "
+                            f"{expected_id}: its ganbench, plugins, torch or data differ from the planner's"}
+        store.write(record)
+        return record
     with store.claim(rid):
         found = None if force else store.lookup(rid)
         if found is not None:
             return {**found, "reused": True}
-        return _execute(spec, data_root, store_root, checkpoint_every, bars)
+        return _execute(spec, data_root, store_root, checkpoint_every, bars, ctx, rid)
 
 
 def _execute(spec: RunSpec, data_root: str | None, store_root: str, checkpoint_every: int,
-             bars: bool) -> dict[str, Any]:
+             bars: bool, ctx: dict[str, str], rid: str) -> dict[str, Any]:
     started = time.perf_counter()
-    ctx = context(spec, data_root)
-    rid = run_id(spec, ctx)
     data = dataset_splits(spec.dataset, data_root, spec.resolution, spec.channels)
     device = torch.device(spec.device)
     extractor = feature_extractor(spec, data)

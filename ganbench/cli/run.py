@@ -20,10 +20,11 @@ import torch
 from ganbench import plugins, stacking
 from ganbench.errors import USER_ERRORS
 from ganbench.execute import dataset_splits, feature_extractor, scored_in_trained_space
-from ganbench.executors.local import Interrupted, default_workers, run_specs
+from ganbench.executors.local import LocalExecutor, default_workers
 from ganbench.leaderboard import format_summary, runs_table, summary_table, write_frames
 from ganbench.metrics import registry
 from ganbench.metrics.registry import check_available
+from ganbench.planner import Interrupted, Settings, drive, plan
 from ganbench.progress import suite_bar
 from ganbench.runspec import RunSpec
 from ganbench.suites import MATRICES, Suite, expand, load_suite, load_suite_file, select
@@ -226,8 +227,8 @@ def run(run_all: bool, suite: str, suite_file: Path | None, out: Path, store: Pa
 
     stopped: Interrupted | None = None
     try:
-        records = run_specs(specs, str(data_root) if data_root else None, store, workers, force, progress,
-                            checkpoint_every, bars)
+        settings = Settings(str(data_root) if data_root else None, store, force, checkpoint_every, bars)
+        records = drive(plan(specs, settings, order=workers > 1), LocalExecutor(workers), progress)
     except Interrupted as interrupted:  # Ctrl-C or SIGTERM: the workers are stopped; keep what finished
         stopped, records = interrupted, interrupted.records
     finally:
