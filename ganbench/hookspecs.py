@@ -11,6 +11,7 @@ from ganbench.specs import (
     ArchitectureSpec,
     ConditioningSpec,
     DatasetSpec,
+    ExecutorSpec,
     LossSpec,
     MetricSpec,
     RecipeSpec,
@@ -32,6 +33,7 @@ RegisterSuite = Callable[[SuiteSpec], None]
 RegisterRecipe = Callable[[RecipeSpec], None]
 RegisterMetric = Callable[[MetricSpec], None]
 RegisterConditioning = Callable[[ConditioningSpec], None]
+RegisterExecutor = Callable[[ExecutorSpec], None]
 
 
 @hookspec
@@ -72,3 +74,8 @@ def register_metrics(register: RegisterMetric) -> None:
 @hookspec
 def register_conditionings(register: RegisterConditioning) -> None:
     """Call ``register(ConditioningSpec(...))`` once per way of conditioning G and D on class labels."""
+
+
+@hookspec
+def register_executors(register: RegisterExecutor) -> None:
+    """Call ``register(ExecutorSpec(...))`` once per engine that runs a suite's runs (``--executor``)."""

@@ -22,6 +22,7 @@ from ganbench.specs import (
     ComponentSpec,
     ConditioningSpec,
     DatasetSpec,
+    ExecutorSpec,
     LossSpec,
     MetricSpec,
     RecipeSpec,
@@ -42,6 +43,7 @@ DEFAULT_PLUGINS = (
     "ganbench.builtin.recipes",
     "ganbench.builtin.metrics",
     "ganbench.builtin.conditionings",
+    "ganbench.builtin.executors",
 )
 # hook name -> (component kind, spec class)
 KINDS: dict[str, tuple[str, type]] = {
@@ -53,11 +55,13 @@ KINDS: dict[str, tuple[str, type]] = {
     "register_recipes": ("recipes", RecipeSpec),
     "register_metrics": ("metrics", MetricSpec),
     "register_conditionings": ("conditionings", ConditioningSpec),
+    "register_executors": ("executors", ExecutorSpec),
 }
 HOOK_NAMES = sorted(KINDS)
 SINGULAR = {"architectures": "architecture", "losses": "loss", "regularizers": "regularizer",
             "datasets": "dataset", "suites": "suite", "recipes": "recipe",
-            "metrics": "metric", "conditionings": "conditioning"}
+            "metrics": "metric", "conditionings": "conditioning",
+            "executors": "executor"}
 # Metric columns are CSV column names: snake_case.
 COLUMN_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 

@@ -268,6 +268,33 @@ class ConditioningSpec:
 
 
 @dataclass(frozen=True)
+class ExecutorOptions:
+    """What ``ganbench run`` tells an executor: ``workers`` None means the executor's own default
+    (one per core locally; the cluster's resources on Ray)."""
+
+    device: str = "cpu"  # the runs' device: "cpu" or "cuda"
+    workers: int | None = None
+    runs_per_gpu: int = 1  # on CUDA: runs sharing one GPU
+    address: str | None = None  # the cluster to connect to (``--address``), for executors that take one
+
+
+@dataclass(frozen=True)
+class ExecutorSpec:
+    """An engine that runs a suite's planned runs: ``factory(options)`` returns an object with
+    ``run(plan, finish)`` (``ganbench.planner.Executor``), built cheaply (connect inside ``run``).
+    ``imports`` are the Python modules it needs, checked before any run with ``install`` as the hint;
+    ``takes_address``: it accepts ``--address``."""
+
+    name: str
+    summary: str
+    reference: str
+    factory: Callable[[ExecutorOptions], Any]
+    imports: tuple[str, ...] = ()
+    install: str = ""
+    takes_address: bool = False
+
+
+@dataclass(frozen=True)
 class SuiteSpec:
     """A suite: a TOML file (see ``ganbench/suites/quick.toml``) that names a dataset, baseline,
     budget, optimizer, evaluation and seeds."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import importlib.util
 import math
 import os
 import signal
@@ -12,21 +13,21 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import click
-import torch
 
 from ganbench import plugins, stacking
 from ganbench.errors import USER_ERRORS
 from ganbench.execute import dataset_splits, feature_extractor, scored_in_trained_space
-from ganbench.executors.local import LocalExecutor, default_workers
+from ganbench.executors.local import LocalExecutor
 from ganbench.leaderboard import format_summary, runs_table, summary_table, write_frames
 from ganbench.metrics import registry
 from ganbench.metrics.registry import check_available
-from ganbench.planner import Interrupted, Settings, drive, plan
+from ganbench.planner import Executor, ExecutorUnavailable, Interrupted, Settings, drive, plan
 from ganbench.progress import suite_bar
 from ganbench.runspec import RunSpec
+from ganbench.specs import ExecutorOptions
 from ganbench.suites import MATRICES, Suite, expand, load_suite, load_suite_file, select
 from ganbench.tablefiles import check_writable_table, table_paths, union
 from ganbench.training.seeding import resolve_device
@@ -89,6 +90,22 @@ def check_writable(folder: Path, option: str) -> None:
                                  param_hint=option) from None
 
 
+def choose_executor(catalog: plugins.Catalog, name: str, options: ExecutorOptions) -> Executor:
+    """The ``--executor``, built, with ``--address`` and the modules it needs checked first."""
+    try:
+        spec = catalog.spec("executors", name)
+    except plugins.UnknownComponent as exc:
+        raise click.BadParameter(str(exc), param_hint="--executor") from None
+    if options.address is not None and not spec.takes_address:
+        raise click.BadParameter(f"executor {name} takes no cluster address", param_hint="--address")
+    for module in spec.imports:
+        if importlib.util.find_spec(module) is None:
+            hint = f"; {spec.install}" if spec.install else ""
+            raise click.BadParameter(f"executor {name} needs the Python module {module!r}, which is not "
+                                     f"installed{hint}", param_hint="--executor")
+    return cast(Executor, spec.factory(options))
+
+
 def _parse_seeds(text: str) -> tuple[int, ...]:
     try:
         values = tuple(int(part) for part in text.split(","))
@@ -116,6 +133,10 @@ def _parse_seeds(text: str) -> tuple[int, ...]:
 @click.option("--runs-per-gpu", type=click.IntRange(min=1), default=1, show_default=True,
               help="On CUDA: runs trained at once on each GPU, in separate processes, for small models that "
                    "leave a GPU idle (measure with `ganbench bench --concurrent N`).")
+@click.option("--executor", "executor_name", default="local", show_default=True,
+              help="What runs the runs: local processes, or ray (a Ray cluster; `ganbench list executors`).")
+@click.option("--address", help="The cluster to connect to, for executors that take one, e.g. --executor ray "
+                                "--address 10.0.0.5:6379 [default: the executor's own, e.g. $RAY_ADDRESS].")
 @click.option("--matrix", type=click.Choice(MATRICES), default="ofat", show_default=True,
               help="One factor at a time around the baseline, or every combination.")
 @click.option("--arch", "architectures", multiple=True, help="Only these architectures (repeatable).")
@@ -137,7 +158,8 @@ def _parse_seeds(text: str) -> tuple[int, ...]:
 @click.option("--force", is_flag=True, help="Re-run runs already in the store.")
 @click.option("--no-plugins", is_flag=True, help="Built-in components only.")
 def run(run_all: bool, suite: str, suite_file: Path | None, out: Path, store: Path, data_root: Path | None,
-        device: str, workers: int | None, runs_per_gpu: int, matrix: str, architectures: tuple[str, ...],
+        device: str, workers: int | None, runs_per_gpu: int, executor_name: str, address: str | None,
+        matrix: str, architectures: tuple[str, ...],
         losses: tuple[str, ...], regularizers: tuple[str, ...], dataset: str | None, seeds: str | None,
         compute_dtype: str, compiled: bool, budget_seconds: float | None, checkpoint_every: int,
         feature_extractor: str | None, force: bool, no_plugins: bool) -> None:
@@ -155,6 +177,8 @@ def run(run_all: bool, suite: str, suite_file: Path | None, out: Path, store: Pa
         catalog = plugins.load()
         for problem in catalog.problems:
             click.echo(f"ganbench: warning: {problem}", err=True)
+        executor = choose_executor(catalog, executor_name, ExecutorOptions(torch_device.type, workers, runs_per_gpu,
+                                                                             address))
         chosen = load_suite_file(suite_file) if suite_file else load_suite(suite, catalog)
         if dataset:
             chosen = dataclasses.replace(chosen, dataset=dataset)
@@ -197,11 +221,10 @@ def run(run_all: bool, suite: str, suite_file: Path | None, out: Path, store: Pa
         for folder, option in ((out, "--out"), (store, "--store")):
             check_writable(folder, option)
         check_writable_table(table_paths(out, chosen.name, chosen.dataset)[0])  # its rows join the new ones
-    if workers is None:
-        workers = default_workers() if torch_device.type == "cpu" else runs_per_gpu * torch.cuda.device_count()
     total = len(specs)
+    how = f"{executor.workers} worker(s)" if isinstance(executor, LocalExecutor) else f"executor {executor_name}"
     click.echo(f"suite {chosen.name}: {total} runs ({total // len(chosen.seeds)} entries x "
-               f"{len(chosen.seeds)} seeds) on {torch_device}, {workers} worker(s)", err=True)
+               f"{len(chosen.seeds)} seeds) on {torch_device}, {how}", err=True)
     done = 0
     started = time.perf_counter()
 
@@ -228,7 +251,11 @@ def run(run_all: bool, suite: str, suite_file: Path | None, out: Path, store: Pa
     stopped: Interrupted | None = None
     try:
         settings = Settings(str(data_root) if data_root else None, store, force, checkpoint_every, bars)
-        records = drive(plan(specs, settings, order=workers > 1), LocalExecutor(workers), progress)
+        parallel = not isinstance(executor, LocalExecutor) or executor.workers > 1
+        records = drive(plan(specs, settings, order=parallel), executor, progress)
+    except ExecutorUnavailable as exc:
+        click.echo(f"Error: {exc}", err=True)
+        raise SystemExit(2) from None
     except Interrupted as interrupted:  # Ctrl-C or SIGTERM: the workers are stopped; keep what finished
         stopped, records = interrupted, interrupted.records
     finally:
