@@ -7,7 +7,7 @@ import fcntl
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +73,23 @@ class RunStore:
                 yield
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def try_claim(self, run_id: str) -> Callable[[], None] | None:
+        """The run id's lock if no other process holds it (its release function), else None: a driver
+        that writes the records its cluster sends back claims each run before submitting it."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        lock = open(self.root / f"{run_id}.lock", "a")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.close()
+            return None
+
+        def release() -> None:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            lock.close()
+
+        return release
 
     def write(self, record: dict[str, Any]) -> None:
         """Atomically, with its checksum (``ganbench.integrity``)."""

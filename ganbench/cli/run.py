@@ -103,7 +103,10 @@ def choose_executor(catalog: plugins.Catalog, name: str, options: ExecutorOption
             hint = f"; {spec.install}" if spec.install else ""
             raise click.BadParameter(f"executor {name} needs the Python module {module!r}, which is not "
                                      f"installed{hint}", param_hint="--executor")
-    return cast(Executor, spec.factory(options))
+    try:
+        return cast(Executor, spec.factory(options))
+    except ExecutorUnavailable as exc:
+        raise click.BadParameter(str(exc), param_hint="--address" if options.address else "--executor") from None
 
 
 def _parse_seeds(text: str) -> tuple[int, ...]:
