@@ -161,6 +161,17 @@ BROKEN = {
         def register_regularizers(register):
             register(RegularizerSpec("bad", "does nothing", "", Regularizer))
         ''', "regularizer:bad:describes-itself", "regularizer bad: reference is empty"),
+    "executor-drops-a-run": ('''
+        from ganbench import ExecutorSpec
+
+        class Forgetful:
+            def run(self, plan, finish):
+                pass  # never calls finish: the run would vanish from the tables
+
+        @hookimpl
+        def register_executors(register):
+            register(ExecutorSpec("bad", "s", "r", lambda options: Forgetful()))
+        ''', "executor:bad:runs-a-plan", "executor bad: RuntimeError: the executor returned no record for 1 run(s)"),
     "misspelled-hook": ('''
         @hookimpl
         def register_regularisers(register):
@@ -216,14 +227,15 @@ def test_a_plugin_registering_nothing_fails_to_load(tmp_path: Path, monkeypatch:
         loads.run()
 
 
-def test_the_builtin_datasets_and_metrics_pass_the_kit(builtin_catalog: plugins.Catalog) -> None:
+def test_the_builtin_datasets_metrics_and_local_executor_pass_the_kit(builtin_catalog: plugins.Catalog) -> None:
     """The kit holds plugins to what ganbench's own components do (those that need no local files)."""
-    from ganbench.testing.kit import dataset_checks, metric_checks
+    from ganbench.testing.kit import dataset_checks, executor_checks, metric_checks
 
     cases = [check for name in ("fashion-mnist", "stacked-fashion-mnist", "shapes", "ring-8", "grid-25")
              for check in dataset_checks(builtin_catalog.spec("datasets", name))]
     cases += [check for name in builtin_catalog.names("metrics")
               for check in metric_checks(builtin_catalog.spec("metrics", name), builtin_catalog)]
+    cases += executor_checks(builtin_catalog.spec("executors", "local"))  # ray's: tests/test_ray.py
     failed = []
     for check in cases:
         try:

@@ -220,6 +220,7 @@ def test_every_spec_field_and_regularizer_method_is_documented() -> None:
         Column,
         ConditioningSpec,
         DatasetSpec,
+        ExecutorSpec,
         LossSpec,
         MetricSpec,
         RecipeSpec,
@@ -230,7 +231,8 @@ def test_every_spec_field_and_regularizer_method_is_documented() -> None:
 
     text = (Path(__file__).parent.parent / "docs" / "plugins.md").read_text()
     missing = [f"{cls.__name__}.{f.name}" for cls in (ArchitectureSpec, LossSpec, RegularizerSpec, DatasetSpec,
-                                                       SuiteSpec, RecipeSpec, MetricSpec, Column, ConditioningSpec)
+                                                       SuiteSpec, RecipeSpec, MetricSpec, Column, ConditioningSpec,
+                                                       ExecutorSpec)
                for f in dc.fields(cls) if f.name not in text]
     methods = [name for name in vars(Regularizer) if not name.startswith("_")]
     missing += [f"Regularizer.{name}" for name in methods if f"{name}(" not in text]
@@ -241,8 +243,8 @@ EVERY_HOOK = textwrap.dedent('''
     """A plugin implementing every hook and setting every field of every spec by keyword."""
     from pathlib import Path
 
-    from ganbench import (ArchitectureSpec, Column, ConditioningSpec, DatasetSpec, LossSpec, MetricSpec, RecipeSpec,
-                          RegularizerSpec, SuiteSpec, hookimpl)
+    from ganbench import (ArchitectureSpec, Column, ConditioningSpec, DatasetSpec, ExecutorSpec, LossSpec, MetricSpec,
+                          RecipeSpec, RegularizerSpec, SuiteSpec, hookimpl)
     from ganbench.builtin.architectures.dcgan import build
     from ganbench.builtin.architectures.mlp import build_points
     from ganbench.builtin.conditionings import build_projection
@@ -309,6 +311,22 @@ EVERY_HOOK = textwrap.dedent('''
         register(ConditioningSpec(name="every-cond", summary="Projection again", reference="Miyato & Koyama 2018",
                                   build=build_projection, requires=frozenset({"discriminator-features"}),
                                   labelled_features=False))
+
+    class InProcess:
+        """Runs every task here, one after the other."""
+
+        def run(self, plan, finish):
+            from ganbench.executors.local import run_task
+
+            for task in plan.tasks:
+                finish(task.run_id, run_task(task, plan.settings))
+
+    @hookimpl
+    def register_executors(register):
+        register(ExecutorSpec(name="every-executor", summary="In this process",
+                              reference="ganbench's local executor, inline",
+                              factory=lambda options: InProcess(), imports=("json",), install="-",
+                              takes_address=False))
 ''')
 EVERY_SUITE = (Path(__file__).parent.parent / "ganbench" / "suites" / "smoke.toml").read_text().replace(
     'name = "smoke"', 'name = "every-suite"').replace('dataset = "fashion-mnist"', 'dataset = "every-data"').replace(
@@ -325,6 +343,7 @@ def test_every_hook_and_spec_field_works_from_a_plugin(tmp_path: Path, monkeypat
         Column,
         ConditioningSpec,
         DatasetSpec,
+        ExecutorSpec,
         LossSpec,
         MetricSpec,
         RecipeSpec,
@@ -336,7 +355,8 @@ def test_every_hook_and_spec_field_works_from_a_plugin(tmp_path: Path, monkeypat
     for hook in plugins.KINDS:
         assert f"def {hook}(register)" in EVERY_HOOK, f"no test plugin implements {hook}"
     unset = [f"{cls.__name__}.{f.name}" for cls in (ArchitectureSpec, LossSpec, RegularizerSpec, DatasetSpec,
-                                                     SuiteSpec, RecipeSpec, MetricSpec, Column, ConditioningSpec)
+                                                     SuiteSpec, RecipeSpec, MetricSpec, Column, ConditioningSpec,
+                                                     ExecutorSpec)
              for f in dc.fields(cls) if f"{f.name}=" not in EVERY_HOOK]
     assert unset == []
     root = write_plugin(tmp_path, "ganbench-every", "ganbench_every", EVERY_HOOK)
@@ -351,4 +371,4 @@ def test_every_hook_and_spec_field_works_from_a_plugin(tmp_path: Path, monkeypat
     assert [(o.check.id, o.detail) for o in outcomes if not o.ok] == []
     kinds = {o.check.kind for o in outcomes}
     assert kinds == {"plugin", "architecture", "loss", "regularizer", "dataset", "suite", "recipe", "metric",
-                     "conditioning"}
+                     "conditioning", "executor"}

@@ -173,3 +173,15 @@ def test_a_killed_driver_resumes_with_nothing_redone(cluster: str, tmp_path: Pat
     assert all(r["status"] in ("completed", "skipped") for r in after.values())
     assert {name: (store / name).read_bytes() for name in before} == before  # nothing finished was redone
     assert err.count("(reused;") == len(before)
+
+
+def test_the_ray_executor_passes_the_conformance_kit(cluster: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ganbench import plugins
+    from ganbench.testing.kit import executor_checks
+
+    monkeypatch.setenv("RAY_ADDRESS", cluster)  # the kit's ExecutorOptions name no address: Ray's default
+    spec = plugins.load(allow=set(), use_env=False).spec("executors", "ray")
+    checks = executor_checks(spec)
+    for check in checks:
+        check.run()
+    assert [c.name for c in checks] == ["describes-itself", "runs-a-plan"]

@@ -60,11 +60,17 @@ def test_a_non_utf8_suite_file_is_named(tmp_path: Path) -> None:
     (("--budget-seconds", "nan"), "Invalid value for --budget-seconds: nan is not a finite number of seconds"),
     (("--out", "{file}/out"), "Invalid value for --out: {file}/out is not a writable folder"),
     (("--store", "{file}/store"), "Invalid value for --store: {file}/store is not a writable folder"),
+    (("--executor", "nope"), "Invalid value for --executor: unknown executor 'nope' (known: local, ray)"),
+    (("--address", "127.0.0.1:9"), "Invalid value for --address: executor local takes no cluster address"),
+    # Nothing listens on port 9 (discard) here: refused at once, not after ray.init()'s minutes of retries.
+    (("--executor", "ray", "--address", "127.0.0.1:9"),
+     "Invalid value for --address: ray executor: nothing answers at 127.0.0.1:9 (Connection refused)"),
+    (("--executor", "ray", "--address", "head-node"), "Invalid value for --address: 'head-node' is not HOST:PORT"),
 ])
-def test_a_bad_option_is_one_line_naming_it(tmp_path: Path, args: tuple[str, str], message: str) -> None:
+def test_a_bad_option_is_one_line_naming_it(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    args = (args[0], args[1].format(file=blocker))
+    args = tuple(arg.format(file=blocker) for arg in args)
     done = run(tmp_path, "--suite", "smoke", *args)
     assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
     assert done.stderr.strip().splitlines()[-1].startswith("Error: " + message.format(file=blocker)), done.stderr

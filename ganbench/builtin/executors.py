@@ -29,7 +29,7 @@ def ray(options: ExecutorOptions) -> Any:
 def register_executors(register: RegisterExecutor) -> None:
     register(ExecutorSpec(
         "local", "Concurrent single-thread processes on this machine (one per core), sharing the store",
-        "-", local))
+        "Graham, Bounds on multiprocessing timing anomalies, SIAM J. Appl. Math. 1969 (longest runs first)", local))
     register(ExecutorSpec(
         "ray", "Each run a Ray task with its CPU or GPU share; records travel back to the driver, which "
         "writes them", "Moritz et al., Ray: A Distributed Framework for Emerging AI Applications, OSDI 2018",

@@ -61,8 +61,8 @@ def check_reachable(address: str) -> None:
     host, sep, port = address.rpartition(":")
     if address.startswith("ray://") or address == "auto" or not sep or not port.isdigit():
         if not sep and address != "auto":
-            raise ExecutorUnavailable(f"--address {address!r}: give HOST:PORT (the head node's GCS port), "
-                                      f"ray://HOST:PORT or auto")
+            raise ExecutorUnavailable(f"{address!r} is not HOST:PORT (the head node's GCS port), ray://HOST:PORT "
+                                      f"or auto")
         return
     try:
         socket.create_connection((host.strip("[]"), int(port)), timeout=10).close()

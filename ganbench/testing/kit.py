@@ -29,6 +29,8 @@ from ganbench.specs import (
     ConditioningSpec,
     DataRequest,
     DatasetSpec,
+    ExecutorOptions,
+    ExecutorSpec,
     LossSpec,
     MetricSpec,
     RecipeSpec,
@@ -443,6 +445,32 @@ def recipe_checks(spec: RecipeSpec, catalog: Catalog) -> list[Check]:
     return checks + training_checks("recipe", spec.name, run_spec, catalog, data)
 
 
+def executor_checks(spec: ExecutorSpec) -> list[Check]:
+    """An executor runs a real one-run plan (2 generator steps of dcgan on Fashion-MNIST): one record,
+    under the planner's run id, completed and in the store, as the local executor gives it."""
+
+    def runs_a_plan() -> None:
+        from ganbench.planner import Settings, drive, plan
+        from ganbench.store import RunStore
+
+        run_spec = tiny_spec(True, latent_dim=100, generator_steps=2)
+        with tempfile.TemporaryDirectory() as tmp:
+            the_plan = plan([run_spec], Settings(None, Path(tmp) / "store"))
+            executor = spec.factory(ExecutorOptions(device="cpu", workers=1))
+            if not callable(getattr(executor, "run", None)):
+                fail(f"executor {spec.name}: factory returned {type(executor).__name__}, with no run(plan, finish)")
+            records = drive(the_plan, executor)
+            (rid,) = the_plan.ids
+            if len(records) != 1 or records[0].get("run_id") != rid:
+                fail(f"executor {spec.name}: gave {len(records)} record(s), not one with the planner's run id")
+            if records[0].get("status") != "completed":
+                fail(f"executor {spec.name}: the run ended {records[0].get('status')}: {records[0].get('reason')}")
+            if RunStore(Path(tmp) / "store").lookup(rid) is None:
+                fail(f"executor {spec.name}: the run's record never reached the store")
+
+    return [describes_itself("executor", spec), Check("executor", spec.name, "runs-a-plan", runs_a_plan)]
+
+
 def component_checks(registered: Registered, catalog: Catalog) -> list[Check]:
     spec = registered.spec
     if isinstance(spec, ArchitectureSpec):
@@ -461,6 +489,8 @@ def component_checks(registered: Registered, catalog: Catalog) -> list[Check]:
         return suite_checks(spec, catalog)
     if isinstance(spec, RecipeSpec):
         return recipe_checks(spec, catalog)
+    if isinstance(spec, ExecutorSpec):
+        return executor_checks(spec)
     raise TypeError(f"no checks for {type(spec).__name__}")
 
 
