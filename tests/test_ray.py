@@ -185,3 +185,40 @@ def test_the_ray_executor_passes_the_conformance_kit(cluster: str, monkeypatch: 
     for check in checks:
         check.run()
     assert [c.name for c in checks] == ["describes-itself", "runs-a-plan"]
+
+
+def test_sigterm_stops_a_ray_suite_and_its_tasks(cluster: str, tmp_path: Path) -> None:
+    (tmp_path / "slow.toml").write_text(TINY.replace("generator_steps = 10", "generator_steps = 150"))
+    driver = ganbench(tmp_path, "--suite-file", "slow.toml", "--reg", "none", "--reg", "r1", "--reg", "dropout",
+                      "--matrix", "full", "--arch", "dcgan", "--loss", "hinge", "--seeds", "0,1",
+                      "--executor", "ray", "--address", cluster, "--store", "store", "--out", "out")
+    assert driver.stderr is not None
+    seen = []
+    for line in driver.stderr:  # the first finished run
+        seen.append(line)
+        if line.startswith("[1/"):
+            break
+    driver.send_signal(signal.SIGTERM)
+    rest = driver.stderr.read()
+    assert driver.wait(timeout=120) == 143, "".join(seen) + rest
+    assert "stopped by SIGTERM after" in rest and "Traceback" not in rest
+    assert (tmp_path / "out" / "tiny-fashion-mnist-runs.csv").is_file()
+    deadline = time.monotonic() + 60
+    while ray_tasks() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert ray_tasks() == []
+
+
+def test_two_ray_drivers_on_one_store_train_each_run_once(cluster: str, tmp_path: Path) -> None:
+    """The driver claims each run id before submitting it; the other driver waits, then reuses the record."""
+    (tmp_path / "tiny.toml").write_text(TINY.replace("generator_steps = 10", "generator_steps = 40"))
+    args = ("--suite-file", "tiny.toml", "--arch", "dcgan", "--seeds", "0,1", "--executor", "ray",
+            "--address", cluster, "--store", "store")
+    first, second = (ganbench(tmp_path, *args, "--out", out) for out in ("out-a", "out-b"))
+    errs = [finish(first), finish(second)]
+    lines = [line for err in errs for line in err.splitlines() if line.startswith("[")]
+    total = int(errs[0].split("suite tiny: ")[1].split(" runs")[0])
+    trained = [line for line in lines if "(reused;" not in line]
+    assert len(lines) == 2 * total and len(trained) == total, "\n".join(lines)
+    assert (tmp_path / "out-a" / "tiny-fashion-mnist-runs.csv").read_text() == \
+        (tmp_path / "out-b" / "tiny-fashion-mnist-runs.csv").read_text()

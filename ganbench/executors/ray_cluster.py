@@ -20,6 +20,7 @@ import os
 import signal
 import socket
 import tempfile
+import threading
 import time
 from collections import deque
 from pathlib import Path
@@ -28,7 +29,7 @@ from typing import Any
 import torch
 
 from ganbench.executors.local import run_task
-from ganbench.planner import ExecutorUnavailable, Finish, Plan, Settings, Task, failure_record
+from ganbench.planner import ExecutorUnavailable, Finish, Plan, Settings, Stop, Task, failure_record
 from ganbench.specs import ExecutorOptions
 from ganbench.store import RunStore, atomic_write_bytes
 
@@ -102,10 +103,27 @@ class RayExecutor:
                                       f"{str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}"
                                       ) from None
         signal.signal(signal.SIGTERM, ours)
+        # A signal must not raise inside Ray's C++ calls (it surfaces as a SystemError there): the handlers
+        # note it, and the loop, which wakes at least once a second, raises it in Python.
+        self.stopped: int | None = None
+
+        def note(signum: int, frame: Any) -> None:
+            self.stopped = signum
+
+        previous = {sig: signal.signal(sig, note) for sig in (signal.SIGINT, signal.SIGTERM)} \
+            if threading.current_thread() is threading.main_thread() else {}
         try:
             self._run(ray, plan, finish)
         finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
             ray.shutdown()
+
+    def check_stop(self) -> None:
+        if self.stopped == signal.SIGINT:
+            raise KeyboardInterrupt
+        if self.stopped is not None:
+            raise Stop()
 
     def _run(self, ray: Any, plan: Plan, finish: Finish) -> None:
         settings, store = plan.settings, plan.settings.store
@@ -117,6 +135,7 @@ class RayExecutor:
         claims: dict[str, Any] = {}
         try:
             while waiting or inflight:
+                self.check_stop()
                 blocked: list[Task] = []
                 while waiting and len(inflight) < limit:
                     task = waiting.popleft()
@@ -136,6 +155,7 @@ class RayExecutor:
                     time.sleep(1.0)
                     continue
                 ready, _ = ray.wait(list(inflight), num_returns=1, timeout=1.0)
+                self.check_stop()
                 for ref in ready:
                     task = inflight.pop(ref)
                     record = self._collect(ray, ref, task, store)
