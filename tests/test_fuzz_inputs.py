@@ -72,12 +72,14 @@ def test_malformed_suite_files_give_clean_errors(tmp_path_factory: object, edits
 
 
 options = st.sampled_from(["--seeds", "--budget-seconds", "--workers", "--checkpoint-every", "--suite", "--matrix",
-                           "--precision", "--device", "--extractor", "--arch", "--loss", "--reg", "--dataset"])
+                           "--precision", "--device", "--extractor", "--arch", "--loss", "--reg", "--dataset",
+                           "--executor", "--address"])
 
 
 @settings(max_examples=150, deadline=None)
 @given(args=st.lists(st.tuples(options, st.one_of(st.text(max_size=10), st.sampled_from(
-    ["", "nan", "inf", "-1", "0", "1e309", "0,0", "a+b", "r1+", "none+r1", "cuda", "full", "bf16"]))),
+    ["", "nan", "inf", "-1", "0", "1e309", "0,0", "a+b", "r1+", "none+r1", "cuda", "full", "bf16", "ray", "local",
+     "127.0.0.1:9", "127.0.0.1:x", ":9", "auto"]))),
     min_size=1, max_size=3))
 def test_malformed_run_options_give_clean_errors(tmp_path_factory: object, args: list) -> None:
     """`--out` is a file, so a combination that happens to be valid stops at the last check, not in

@@ -59,12 +59,12 @@ def run_remote(task: Task, settings: Settings, scratch: str) -> dict[str, Any]:
 
 def check_reachable(address: str) -> None:
     """A HOST:PORT that nothing answers on fails now: ray.init() would wait on it for minutes."""
-    host, sep, port = address.rpartition(":")
-    if address.startswith("ray://") or address == "auto" or not sep or not port.isdigit():
-        if not sep and address != "auto":
-            raise ExecutorUnavailable(f"{address!r} is not HOST:PORT (the head node's GCS port), ray://HOST:PORT "
-                                      f"or auto")
+    if address == "auto" or address.startswith("ray://"):  # Ray's own forms, resolved by ray.init()
         return
+    host, sep, port = address.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ExecutorUnavailable(f"{address!r} is not HOST:PORT (the head node's GCS port), ray://HOST:PORT "
+                                  f"or auto")
     try:
         socket.create_connection((host.strip("[]"), int(port)), timeout=10).close()
     except OSError as exc:
