@@ -372,3 +372,22 @@ def test_every_hook_and_spec_field_works_from_a_plugin(tmp_path: Path, monkeypat
     kinds = {o.check.kind for o in outcomes}
     assert kinds == {"plugin", "architecture", "loss", "regularizer", "dataset", "suite", "recipe", "metric",
                      "conditioning", "executor"}
+
+
+def test_list_shows_what_decides_a_pairing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`ganbench list` prints each component's declarations under its summary: what it provides,
+    requires and cannot run with, its traits, the networks it trains against, and its data kinds."""
+    from click.testing import CliRunner
+
+    from ganbench.cli import main
+
+    monkeypatch.setenv("GANBENCH_LOAD_PLUGINS", "")
+    regs = CliRunner().invoke(main, ["list", "regularizers"]).output.splitlines()
+    after = {line.split()[0]: regs[i + 1].strip() for i, line in enumerate(regs[:-1]) if line.startswith("  ")
+             and not line.startswith("   ")}
+    assert after["gradient-penalty"] == "provides: lipschitz; incompatible with: batchnorm-discriminator"
+    assert after["batch-norm"] == "data: images; traits: batchnorm-discriminator"
+    assert after["perceptual"] == "data: images; trains against: fashion-mnist-vgg-dae"
+    assert not after["dropout"].startswith(("data", "provides", "traits"))  # declares nothing: no second line
+    losses = CliRunner().invoke(main, ["list", "losses"]).output
+    assert "wasserstein" in losses and "requires: lipschitz" in losses

@@ -9,6 +9,7 @@ import click
 
 from ganbench import plugins
 from ganbench.plugins import KINDS
+from ganbench.specs import DATA_KINDS
 
 
 def _warn(catalog: plugins.Catalog) -> None:
@@ -47,3 +48,24 @@ def list_components(kind: str | None) -> None:
         for name in catalog.names(k):
             reg = catalog.get(k, name)
             click.echo(f"  {name:<16} {reg.spec.summary}  [{reg.spec.reference}] ({reg.plugin.distribution})")
+            declared = declarations(reg.spec)
+            if declared:
+                click.echo(f"  {'':<16} {declared}")
+
+
+# What a component declares about the others, in the order a reader checks a pairing.
+DECLARED = ("data_kinds", "provides", "requires", "traits", "networks", "incompatible")
+
+
+def declarations(spec: Any) -> str:
+    """``provides: lipschitz; incompatible with: batchnorm-discriminator`` etc.: the fields that decide
+    which pairings run or are skipped; a data kind list only where it is not every kind."""
+    parts = []
+    for field in DECLARED:
+        value = getattr(spec, field, None)
+        if not value or (field == "data_kinds" and set(value) == set(DATA_KINDS)):
+            continue
+        label = {"incompatible": "incompatible with", "data_kinds": "data", "networks": "trains against"}.get(
+            field, field)
+        parts.append(f"{label}: {', '.join(sorted(value))}")
+    return "; ".join(parts)
