@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from ganbench.leaderboard import runs_table
+from tests.cli import ganbench
 from tests.test_leaderboard import record
-
-
-def ganbench(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "ganbench", *args], cwd=cwd, capture_output=True, text=True,
-                          env={**os.environ, "GANBENCH_LOAD_PLUGINS": ""})
 
 
 def write_runs(path: Path, fids: dict[str, list[float | None]], seeds: range = range(3), **context: str) -> Path:

@@ -3,19 +3,18 @@ code 2, no traceback, and nothing written to the store."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.cli import Completed, ganbench
 
 SUITES_DIR = Path(__file__).resolve().parents[1] / "ganbench" / "suites"
 SMOKE = (SUITES_DIR / "smoke.toml").read_text()
 
 
-def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "ganbench", "run", "--all", "--store", str(tmp_path / "store"),
-                           *args], capture_output=True, text=True, cwd=tmp_path)
+def run(tmp_path: Path, *args: str) -> Completed:
+    return ganbench("run", "--all", "--store", str(tmp_path / "store"), *args, cwd=tmp_path)
 
 
 @pytest.mark.parametrize(("edit", "message"), [
