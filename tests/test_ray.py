@@ -28,7 +28,8 @@ SUITES_DIR = Path(__file__).resolve().parents[1] / "ganbench" / "suites"
 SMOKE = (SUITES_DIR / "smoke.toml").read_text()
 TINY = SMOKE.replace('name = "smoke"', 'name = "tiny"').replace("seeds = [0, 1]", "seeds = [0]").replace(
     "fid_samples = 128", "fid_samples = 64")
-RAY = str(Path(sys.executable).parent / "ray")  # the CLI installed beside this Python
+# Ray's CLI through this Python: its `ray` script may sit in another bin folder (a venv over system packages).
+RAY = [sys.executable, "-c", "import sys; from ray.scripts.scripts import main; sys.exit(main())"]
 pytestmark = pytest.mark.slow
 
 
@@ -39,39 +40,53 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def cluster() -> Iterator[str]:
+def ray_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """HOME for everything Ray here: ray.init() writes ~/.ray/auth_token when it starts a local
+    cluster (Ray 2.5x), and a head node started later over that file refuses clients without it."""
+    return tmp_path_factory.mktemp("ray-home")
+
+
+@pytest.fixture(scope="module")
+def cluster(ray_home: Path) -> Iterator[str]:
     """A head node on 127.0.0.1 with 2 CPUs, stopped (its whole process group) after the module."""
     pytest.importorskip("ray", reason="the Ray executor's tests need `pip install 'ganbench[ray]'`")
     port = free_port()
     # Ray's socket paths must stay under 108 bytes, so its temp folder gets a short name.
     temp = tempfile.mkdtemp(prefix="gbray-", dir="/tmp")
+    env = {**os.environ, "HOME": str(ray_home)}
     log = open(Path(temp) / "head.log", "w")
-    head = subprocess.Popen([RAY, "start", "--head", "--block", "--node-ip-address", "127.0.0.1", "--port", str(port),
+    head = subprocess.Popen([*RAY, "start", "--head", "--block", "--node-ip-address", "127.0.0.1", "--port", str(port),
                              "--num-cpus", "2", "--object-store-memory", str(100 * 2**20), "--temp-dir", temp,
                              "--include-dashboard", "false", "--disable-usage-stats"],
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env)
     address = f"127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        ready = subprocess.run([RAY, "status", "--address", address], capture_output=True, text=True)
-        if ready.returncode == 0 and "CPU" in ready.stdout:
-            break
-        assert head.poll() is None, (Path(temp) / "head.log").read_text()
-        time.sleep(1)
-    else:
-        pytest.fail("the Ray head node did not come up in 90 s")
-    yield address
-    os.killpg(head.pid, signal.SIGTERM)
     try:
-        head.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        pass
-    try:
-        os.killpg(head.pid, signal.SIGKILL)  # whatever ignored SIGTERM: gcs_server, raylet, workers
-    except ProcessLookupError:
-        pass
-    head.wait()
-    log.close()
+        deadline = time.monotonic() + 90
+        while True:
+            ready = subprocess.run([*RAY, "status", "--address", address], capture_output=True, text=True, env=env)
+            if ready.returncode == 0 and "CPU" in ready.stdout:
+                break
+            assert head.poll() is None, (Path(temp) / "head.log").read_text()
+            assert time.monotonic() < deadline, f"the Ray head node did not come up in 90 s: {ready.stderr[-500:]}"
+            time.sleep(1)
+        yield address
+    finally:
+        os.killpg(head.pid, signal.SIGTERM)
+        try:
+            head.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        try:
+            os.killpg(head.pid, signal.SIGKILL)  # whatever ignored SIGTERM: gcs_server, raylet, workers
+        except ProcessLookupError:
+            pass
+        head.wait()
+        log.close()
+
+
+@pytest.fixture(autouse=True)
+def isolated_ray_home(ray_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(ray_home))  # the drivers (subprocesses inherit it) and in-process ray.init()
 
 
 def ganbench(cwd: Path, *args: str) -> subprocess.Popen[str]:
@@ -150,8 +165,8 @@ def test_a_killed_ray_worker_is_retried_and_resumes_from_its_checkpoint(cluster:
 
 def test_a_killed_driver_resumes_with_nothing_redone(cluster: str, tmp_path: Path) -> None:
     (tmp_path / "tiny.toml").write_text(TINY.replace("generator_steps = 10", "generator_steps = 60"))
-    args = ("--suite-file", "tiny.toml", "--all", "--executor", "ray", "--address", cluster, "--store", "store",
-            "--out", "out")
+    args = ("--suite-file", "tiny.toml", "--reg", "none", "--reg", "r1", "--reg", "dropout", "--reg", "ema",
+            "--executor", "ray", "--address", cluster, "--store", "store", "--out", "out")
     driver = ganbench(tmp_path, *args)
     store = tmp_path / "store"
     deadline = time.monotonic() + 300
@@ -212,8 +227,8 @@ def test_sigterm_stops_a_ray_suite_and_its_tasks(cluster: str, tmp_path: Path) -
 def test_two_ray_drivers_on_one_store_train_each_run_once(cluster: str, tmp_path: Path) -> None:
     """The driver claims each run id before submitting it; the other driver waits, then reuses the record."""
     (tmp_path / "tiny.toml").write_text(TINY.replace("generator_steps = 10", "generator_steps = 40"))
-    args = ("--suite-file", "tiny.toml", "--arch", "dcgan", "--seeds", "0,1", "--executor", "ray",
-            "--address", cluster, "--store", "store")
+    args = ("--suite-file", "tiny.toml", "--reg", "none", "--reg", "r1", "--reg", "dropout", "--seeds", "0,1",
+            "--executor", "ray", "--address", cluster, "--store", "store")
     first, second = (ganbench(tmp_path, *args, "--out", out) for out in ("out-a", "out-b"))
     errs = [finish(first), finish(second)]
     lines = [line for err in errs for line in err.splitlines() if line.startswith("[")]
