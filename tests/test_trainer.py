@@ -46,6 +46,21 @@ def test_same_seed_gives_identical_weights(builtin_catalog: Catalog, real_train:
         assert not torch.equal(weights(c.generator)[next(iter(wa))], wa[next(iter(wa))])
 
 
+def test_opted_in_architectures_train_in_channels_last(builtin_catalog: Catalog, real_train: torch.Tensor) -> None:
+    """dcgan and resnet declare ``channels_last``: every 4-D weight is in that layout after training, with
+    spectral norm's wrapped weights too, and samples come out in the usual layout; stylegan-lite does not."""
+    for arch, reg in (("dcgan", "none"), ("dcgan", "spectral-norm"), ("resnet", "none"), ("stylegan-lite", "none")):
+        result = train(tiny_spec(architecture=arch, regularizer=reg, generator_steps=2), builtin_catalog, real_train,
+                       CPU)
+        convs = [p for net in (result.generator, result.discriminator) for p in net.parameters() if p.dim() == 4]
+        assert convs
+        # A weight with one channel on dim 1, or a 1x1 kernel, is in both layouts; the others tell them apart.
+        in_layout = [p.is_contiguous(memory_format=torch.channels_last) for p in convs
+                     if p.shape[1] > 1 and p.shape[2] * p.shape[3] > 1]
+        assert in_layout and (all(in_layout) if arch != "stylegan-lite" else not any(in_layout)), (arch, reg)
+        assert sample(result.generator, 8, 16, 0, CPU, IMAGES).is_contiguous()
+
+
 def test_budget_and_curves_are_recorded(builtin_catalog: Catalog, real_train: torch.Tensor) -> None:
     result = train(tiny_spec(), builtin_catalog, real_train, CPU)
     assert result.status == "completed" and result.steps_done == 8

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import torch
 from torch import Tensor, nn
@@ -15,6 +16,7 @@ from ganbench.conditioning import class_loss
 from ganbench.datakinds import DataKind, Shape, kind_of
 from ganbench.plugins import Catalog
 from ganbench.runspec import RunSpec
+from ganbench.specs import ArchitectureSpec
 from ganbench.stacking import overrides
 from ganbench.training import checks
 from ganbench.training.checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
@@ -42,6 +44,7 @@ class TrainResult:
     fid_curve: list[float] = field(default_factory=list)
 
 
+Net = TypeVar("Net", bound=nn.Module)
 Evaluate = Callable[[nn.Module], float]
 # Fresh training images for draw ``draw`` (a run's infinite train split), with their labels or not.
 Stream = Callable[[int, int], Tensor | tuple[Tensor, Tensor]]
@@ -61,8 +64,15 @@ def run_kind(spec: RunSpec, catalog: Catalog) -> DataKind:
 def build_networks(spec: RunSpec, catalog: Catalog, data: Tensor) -> tuple[nn.Module, nn.Module]:
     """The architecture's networks for this run's data (the prepared train split), as its kind builds them."""
     kind = run_kind(spec, catalog)
-    return kind.build_networks(catalog.spec("architectures", spec.architecture),
-                               Shape(spec.resolution, spec.channels, spec.latent_dim), data)
+    arch = catalog.spec("architectures", spec.architecture)
+    generator, discriminator = kind.build_networks(arch, Shape(spec.resolution, spec.channels, spec.latent_dim), data)
+    return in_layout(arch, generator), in_layout(arch, discriminator)
+
+
+def in_layout(arch: ArchitectureSpec, module: Net) -> Net:
+    """``module`` with its 4-D weights in the layout its architecture trains in (channels_last or not).
+    Also applied after a regularizer wraps the networks, whose new weights start contiguous."""
+    return module.to(memory_format=torch.channels_last) if arch.channels_last else module
 
 
 def _exploded(*modules: nn.Module) -> str | None:
@@ -107,6 +117,8 @@ def train(spec: RunSpec, catalog: Catalog, data: Tensor, device: torch.device,
     loss = catalog.spec("losses", spec.loss).factory()
     regularizer = catalog.spec("regularizers", spec.regularizer).factory()
     generator, discriminator = regularizer.wrap(generator, discriminator)
+    layout = catalog.spec("architectures", spec.architecture)
+    generator, discriminator = in_layout(layout, generator), in_layout(layout, discriminator)
     generator.to(device).train()
     discriminator.to(device).train()
     if spec.compile:  # in place: parameter names and state dicts stay those of the eager modules
@@ -334,7 +346,7 @@ def sample(generator: nn.Module, count: int, latent_dim: int, seed: int, device:
             classes = kind.eval_labels(index, part.shape[0])
             kind.bind(generator, None if classes is None else classes.to(device))
             out = generator(part.to(device))
-            chunks.append(kind.samples(out).cpu())
+            chunks.append(kind.samples(out).cpu().contiguous())  # channels_last G: stored in the usual layout
             index += part.shape[0]
     kind.bind(generator, None)
     return torch.cat(chunks)

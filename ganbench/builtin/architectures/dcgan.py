@@ -144,7 +144,7 @@ def register_architectures(register: RegisterArchitecture) -> None:
         summary="Radford et al.'s DCGAN (transposed convs up to the image, BN and ReLU in G, N(0, 0.02) "
                 "init) with a batch-norm-free strided-conv D and narrower widths",
         reference="Radford, Metz & Chintala 2016, Unsupervised Representation Learning with DCGANs, ICLR",
-        build=build, resolutions=(28, 32, 64), provides=_BOTH,
+        build=build, resolutions=(28, 32, 64), provides=_BOTH, channels_last=True,
     ))
     register(ArchitectureSpec(
         name="dcgan-no-bn",
@@ -153,10 +153,11 @@ def register_architectures(register: RegisterArchitecture) -> None:
         reference="Radford, Metz & Chintala 2016, DCGAN, ICLR (sec. 3: batch norm in G and D); "
                   "Ioffe & Szegedy 2015, Batch Normalization, ICML",
         build=build_no_bn, resolutions=(28, 32, 64), provides=frozenset({"discriminator-features"}),
+        channels_last=True,
     ))
     register(ArchitectureSpec(
         name="dcgan-resize",
         summary="ganbench's dcgan with nearest-neighbour upsampling + 3x3 conv instead of transposed conv",
         reference="Odena, Dumoulin & Olah 2016, Deconvolution and Checkerboard Artifacts, Distill",
-        build=build_resize, resolutions=(28, 32, 64), provides=_BOTH,
+        build=build_resize, resolutions=(28, 32, 64), provides=_BOTH, channels_last=True,
     ))

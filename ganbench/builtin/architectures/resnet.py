@@ -164,4 +164,5 @@ def register_architectures(register: RegisterArchitecture) -> None:
                 "2 plain blocks, sum pooling); narrower than the paper, spectral norm only as the regularizer",
         reference="Miyato et al. 2018, Spectral Normalization for GANs, ICLR (appendix B)",
         build=build, resolutions=(28, 32, 64), provides=frozenset({"discriminator-features", "generator-batch-norm"}),
+        channels_last=True,
     ))
