@@ -22,7 +22,7 @@ from ganbench.specs import (
     SuiteSpec,
 )
 
-__version__ = "0.5.0"
+__version__ = "0.6.0"
 
 __all__ = [
     "ArchitectureSpec",
