@@ -1,6 +1,6 @@
 """Ratios from one pytest-benchmark run (never absolute times across runs or machines).
 
-    python3 -m pytest tests/benchmarks --benchmark-enable --benchmark-only --benchmark-json=bench.json
+    python3 -m pytest tests/benchmarks -n 0 --benchmark-enable --benchmark-only --benchmark-json=bench.json
     python3 scripts/bench_ratios.py bench.json
 
 Prints the harness's speed relative to the bare loop (goal: >= 0.97 for dcgan on images and mlp

@@ -3,7 +3,7 @@
 The default test run executes each once with benchmarking disabled (``--benchmark-disable`` in
 pyproject's addopts), so they stay correct; their assertions hold either way. For numbers:
 
-    python3 -m pytest tests/benchmarks --benchmark-enable --benchmark-only --benchmark-json=bench.json
+    python3 -m pytest tests/benchmarks -n 0 --benchmark-enable --benchmark-only --benchmark-json=bench.json
     python3 scripts/bench_ratios.py bench.json
 
 docs/performance.md has the figures, with the machine and the date.
