@@ -265,7 +265,8 @@ EVERY_HOOK = textwrap.dedent('''
     def register_architectures(register):
         register(ArchitectureSpec(name="every-arch", summary="DCGAN's networks", reference="Radford et al. 2016",
                                   build=build, traits=frozenset({"every-trait"}), resolutions=(28, 32),
-                                  build_points=build_points, provides=frozenset({"discriminator-features"})))
+                                  build_points=build_points, provides=frozenset({"discriminator-features"}),
+                                  channels_last=True))
 
     @hookimpl
     def register_losses(register):
