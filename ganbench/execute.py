@@ -28,7 +28,7 @@ from ganbench.provenance import component_code
 from ganbench.runspec import RunSpec, run_id
 from ganbench.specs import DataRequest, ImageData, PointData, RegularizerSpec, incompatibility
 from ganbench.store import RunStore, atomic_write_bytes
-from ganbench.training.trainer import Stream, run_kind, sample, train
+from ganbench.training.trainer import Stream, layout_hint, run_kind, sample, train
 
 RECORD_VERSION = 1
 
@@ -333,7 +333,8 @@ def _execute(spec: RunSpec, data_root: str | None, store_root: str, checkpoint_e
             record.update(curve_fid_final=result.fid_curve[-1], curve_fid_best=result.fid_curve[best],
                           curve_fid_best_step=result.fid_curve_step[best])
     except Exception as exc:  # a crash in any (plugin) component must not take the suite down
-        record.update(status="failed", reason=f"{type(exc).__name__}: {exc}",
+        hint = layout_hint(catalog().spec("architectures", spec.architecture), exc)
+        record.update(status="failed", reason=f"{type(exc).__name__}: {exc}{hint}",
                       traceback=traceback.format_exc(limit=8))
     record["wall_seconds"] = round(time.perf_counter() - started, 3)
     record["device"] = str(device)

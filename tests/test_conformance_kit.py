@@ -103,6 +103,25 @@ BROKEN = {
         def register_architectures(register):
             register(ArchitectureSpec("bad", "s", "r", build))
         ''', "architecture:bad:deterministic-build", "architecture bad: two builds under the same seed differ"),
+    "view-in-channels-last": ('''
+        class Viewing(nn.Module):
+            """D's convs, then .view() on the feature map: fails once the weights are channels_last."""
+            def __init__(self, shape):
+                super().__init__()
+                self.convs = nn.Sequential(nn.Conv2d(shape[0], 8, 4, 2, 1), nn.LeakyReLU(0.2))
+                self.head = nn.Linear(8 * (shape[1] // 2) ** 2, 1)
+            def forward(self, x):
+                h = self.convs(x)
+                return self.head(h.view(h.shape[0], -1)).squeeze(1)
+
+        def build(shape, latent_dim):
+            g, _ = dcgan(shape, latent_dim)
+            return g, Viewing(shape)
+
+        @hookimpl
+        def register_architectures(register):
+            register(ArchitectureSpec("bad", "s", "r", build, channels_last=True))
+        ''', "architecture:bad:shapes", "architecture bad: RuntimeError: view size is not compatible"),
     "nan-loss": ('''
         class NanLoss(NonSaturatingLoss):
             def generator_loss(self, fake_logits, real_logits):
@@ -243,3 +262,20 @@ def test_the_builtin_datasets_metrics_and_local_executor_pass_the_kit(builtin_ca
         except ConformanceError as exc:
             failed.append(f"{check.id}: {exc}")
     assert failed == [] and len(cases) >= 20
+
+
+def test_a_view_in_a_channels_last_architecture_is_named_as_the_layout(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """PyTorch's own message says only "use .reshape()"; the kit adds where the layout came from, in the
+    first check (shapes, run in the declared layout) and in training. Without channels_last the same
+    code passes: the layout is the cause."""
+    body = textwrap.dedent(BROKEN["view-in-channels-last"][0])
+    catalog = catalog_with(tmp_path, monkeypatch, HEADER + body, "ganbench_kit_view_cl")
+    failed = {o.check.id: o.detail for o in run_checks("ganbench-kit", catalog) if not o.ok}
+    hint = "architecture bad declares channels_last=True, so its networks must use .reshape() or nn.Flatten"
+    assert hint in failed["architecture:bad:shapes"] and hint in failed["architecture:bad:trains"], failed
+    contiguous = catalog_with(tmp_path / "plain", monkeypatch, HEADER + body.replace(", channels_last=True", ""),
+                              "ganbench_kit_view_plain")
+    outcomes = run_checks("ganbench-kit", contiguous)
+    assert "architecture:bad:trains" in {o.check.id for o in outcomes}
+    assert [o.check.id for o in outcomes if not o.ok] == []

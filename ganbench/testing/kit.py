@@ -40,7 +40,7 @@ from ganbench.specs import (
     incompatibility,
 )
 from ganbench.training.checks import ComponentError
-from ganbench.training.trainer import TrainResult, train
+from ganbench.training.trainer import TrainResult, in_layout, layout_hint, train
 
 CPU = torch.device("cpu")
 STEPS = 6  # generator steps of a training check; the resume check saves at step 4 and resumes at 5
@@ -107,6 +107,11 @@ def run(spec: RunSpec, catalog: Catalog, data: TinyData, checkpoint: Path | None
                      checkpoint_every=4 if checkpoint else 0, labels=labels)
     except ComponentError as exc:  # the trainer's first-step contract checks, named as they are
         raise ConformanceError(f"{spec.entry}: {exc}") from None
+    except RuntimeError as exc:
+        hint = layout_hint(catalog.spec("architectures", spec.architecture), exc)
+        if not hint:
+            raise
+        raise ConformanceError(f"{spec.entry}: RuntimeError: {exc}{hint}") from None
 
 
 def completed(result: TrainResult, what: str) -> None:
@@ -220,8 +225,14 @@ def architecture_checks(spec: ArchitectureSpec, catalog: Catalog) -> list[Check]
         for side in sides:
             for channels in (1, 3):
                 torch.manual_seed(0)
-                generator, discriminator = spec.build((channels, side, side), LATENT)
-                network_contract(spec.name, generator, discriminator, (channels, side, side), spec.provides)
+                # In the layout the architecture trains in, so a channels_last one that cannot is named here.
+                generator, discriminator = (in_layout(spec, net) for net in spec.build((channels, side, side), LATENT))
+                try:
+                    network_contract(spec.name, generator, discriminator, (channels, side, side), spec.provides)
+                except RuntimeError as exc:
+                    if not layout_hint(spec, exc):
+                        raise
+                    fail(f"architecture {spec.name}: RuntimeError: {exc}{layout_hint(spec, exc)}")
         if spec.build_points is not None:
             generator, discriminator = spec.build_points(2, LATENT)
             network_contract(spec.name, generator, discriminator, (2,), frozenset())

@@ -75,6 +75,15 @@ def in_layout(arch: ArchitectureSpec, module: Net) -> Net:
     return module.to(memory_format=torch.channels_last) if arch.channels_last else module
 
 
+def layout_hint(arch: ArchitectureSpec, error: BaseException) -> str:
+    """What to add to ``error`` when it is PyTorch's complaint about ``.view()`` on a channels_last
+    tensor in an architecture that opted in: PyTorch's own message does not say where the layout came from."""
+    if arch.channels_last and "view size is not compatible" in str(error):
+        return (f" (architecture {arch.name} declares channels_last=True, so its networks must use .reshape() "
+                "or nn.Flatten, not .view(), on conv feature maps)")
+    return ""
+
+
 def _exploded(*modules: nn.Module) -> str | None:
     for name, module in (("generator", modules[0]), ("discriminator", modules[1])):
         params = [p.detach().abs().max() for p in module.parameters()]
