@@ -79,6 +79,10 @@ def bench(suite: str, device: str, steps: int, concurrent: int, compiled: bool, 
     click.echo(f"ganbench bench: suite {chosen.name}, {len(specs)} entries, {steps} steps each, "
                f"batch {specs[0].batch_size}, on {torch_device}"
                + (" (1 thread)" if torch_device.type == "cpu" else ""), err=True)
+    if incompatible(specs[0]) is None:
+        # Untimed: the first entry timed in a process ran up to 15% slow even after its warm-up steps
+        # (one-off allocations, kernel choices), and it is the baseline every row is divided by.
+        images_per_second(specs[0], None)
     rows: list[dict[str, Any]] = []
     for spec in specs:
         why_not = incompatible(spec)
