@@ -187,7 +187,9 @@ def test_a_killed_driver_resumes_with_nothing_redone(cluster: str, tmp_path: Pat
     assert len(after) == total > len(before)
     assert all(r["status"] in ("completed", "skipped") for r in after.values())
     assert {name: (store / name).read_bytes() for name in before} == before  # nothing finished was redone
-    assert err.count("(reused;") == len(before)
+    # Every record written before the kill is reused. A run whose task finished on its node after the
+    # last record reached the store is reused too, from the node's scratch store, not trained again.
+    assert err.count("(reused;") >= len(before)
 
 
 def test_the_ray_executor_passes_the_conformance_kit(cluster: str, monkeypatch: pytest.MonkeyPatch) -> None:
