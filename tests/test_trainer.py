@@ -1,7 +1,11 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
+import os
+import subprocess
+import sys
 from typing import Any, ClassVar
 
 import pytest
@@ -289,3 +293,20 @@ def test_generator_side_term_is_added_and_logged_apart(builtin_catalog: Catalog,
     assert len(pulled.curve_g_penalty) == 4 and all(0 < v < 10 for v in pulled.curve_g_penalty)
     assert any(not torch.equal(a, b) for a, b in zip(weights(plain.generator).values(),
                                                      weights(pulled.generator).values(), strict=True))
+
+
+def test_a_run_process_does_its_numpy_and_scipy_math_on_one_thread() -> None:
+    """The metrics' BLAS calls (KID's kernels, FID's covariances) must not start a thread per core: in a
+    pool of one run per core each such call waits on a core the other run keeps busy."""
+    code = ("import json, scipy.linalg, torch; from threadpoolctl import threadpool_info\n"
+            "from ganbench.training.seeding import seed_everything\n"
+            "pools = lambda: sorted(p['num_threads'] for p in threadpool_info() if p['user_api'] == 'blas')\n"
+            "before = pools(); seed_everything(0, torch.device('cpu'))\n"
+            "print(json.dumps([before, pools()]))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "OPENBLAS_NUM_THREADS": "", "MKL_NUM_THREADS": ""})
+    before, after = json.loads(out.stdout.splitlines()[-1])
+    assert len(after) >= 2  # NumPy's and SciPy's own OpenBLAS
+    if len(os.sched_getaffinity(0)) > 1:
+        assert max(before) > 1  # else the test could not tell
+    assert after == [1] * len(after)
