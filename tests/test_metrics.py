@@ -13,7 +13,14 @@ from torchvision.transforms.functional import gaussian_blur
 
 from ganbench import integrity
 from ganbench.metrics import extractor
-from ganbench.metrics.fidelity import cache_key, density_coverage, fidelity, precision_recall, reference_features
+from ganbench.metrics.fidelity import (
+    cache_key,
+    density_coverage,
+    fidelity,
+    kth_nearest,
+    precision_recall,
+    reference_features,
+)
 from ganbench.metrics.kid import kid
 
 N = 2000
@@ -140,6 +147,13 @@ def test_kid_equals_torch_fidelity(n_fake: int, n_real: int, dim: int, shift: fl
     assert mean == pytest.approx(expected["kernel_inception_distance_mean"], abs=2e-7)
     assert std == pytest.approx(expected["kernel_inception_distance_std"], abs=2e-7)
     assert (mean > 0.01) == (shift > 0)  # and it tells shifted from matching distributions
+
+
+def test_kth_nearest_is_kthvalue_with_ties_and_without() -> None:
+    gen = torch.Generator().manual_seed(3)
+    for distances in (torch.rand(300, 400, generator=gen), torch.randint(0, 5, (300, 400), generator=gen).float()):
+        for k in (1, 4, 6):
+            assert torch.equal(kth_nearest(distances, k), distances.kthvalue(k, dim=1).values)
 
 
 @pytest.mark.parametrize(("n_fake", "n_real", "dim", "shift"), [(2000, 2000, 128, 0.0), (2000, 1500, 16, 0.4),

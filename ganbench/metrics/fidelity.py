@@ -111,7 +111,7 @@ def density_coverage(fake: Tensor, real: Tensor, k: int = DC_NEIGHBOURHOOD) -> d
     The balls are open (strict <), as in the authors' ``prdc`` package: a fake on a boundary is outside."""
     real, fake = real.double(), fake.double()
     # k + 1: each point is its own nearest. The radii depend on the reference alone: once per worker.
-    radii = memo.reference_value("dc-radii", real, lambda: torch.cdist(real, real).kthvalue(k + 1, dim=1).values, k)
+    radii = memo.reference_value("dc-radii", real, lambda: kth_nearest(torch.cdist(real, real), k + 1), k)
     inside = torch.cdist(fake, real) < radii.unsqueeze(0)  # (M, N)
     return {"density": float(inside.sum() / (k * fake.shape[0])),
             "coverage": float(inside.any(0).double().mean())}
@@ -123,16 +123,25 @@ def precision_recall(fake: Tensor, real: Tensor, k: int = PRC_NEIGHBOURHOOD) -> 
 
     Computed op for op as torch-fidelity's ``calculate_precision_recall_part`` does for up to
     ``prc_batch_size`` samples a side, so the values are the same to the bit (tests/test_metrics.py),
-    except that the real radii depend on the reference alone and are computed once per worker. Larger
-    inputs, which torch-fidelity splits into batches, go to torch-fidelity itself."""
+    except that the real radii depend on the reference alone and are computed once per worker, and
+    that the fake-real distances are computed once for both directions (torch-fidelity's
+    ``calculate_precision_recall_full`` transposes them too). Larger inputs, which torch-fidelity
+    splits into batches, go to torch-fidelity itself."""
     if max(len(fake), len(real)) > PRC_BATCH:
         out = prc_features_to_metric(fake, real, prc_neighborhood=k, save_cpu_ram=True, verbose=False)
         return float(out["precision"]), float(out["recall"])
-    fake_radii = torch.cdist(fake, fake).kthvalue(k + 1).values
-    recall = (torch.cdist(real, fake) <= fake_radii).any(dim=1).float().mean().item()
-    real_radii = memo.reference_value("prc-radii", real, lambda: torch.cdist(real, real).kthvalue(k + 1).values, k)
-    precision = (torch.cdist(fake, real) <= real_radii).any(dim=1).float().mean().item()
+    fake_radii = kth_nearest(torch.cdist(fake, fake), k + 1)
+    real_radii = memo.reference_value("prc-radii", real, lambda: kth_nearest(torch.cdist(real, real), k + 1), k)
+    between = torch.cdist(fake, real)  # (fakes, reals)
+    recall = (between <= fake_radii.unsqueeze(1)).any(dim=0).float().mean().item()
+    precision = (between <= real_radii).any(dim=1).float().mean().item()
     return float(precision), float(recall)
+
+
+def kth_nearest(distances: Tensor, k: int) -> Tensor:
+    """Each row's k-th smallest distance: ``distances.kthvalue(k, dim=1).values``, the same values
+    (the same elements are selected), from a partial top-k, which is 4-5x faster on a CPU for k << n."""
+    return distances.topk(k, dim=1, largest=False).values[:, k - 1]
 
 
 def fidelity_from_features(fake: Tensor, real: Tensor, kid: bool = True, prc: bool = True) -> dict[str, float]:
