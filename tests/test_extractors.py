@@ -67,6 +67,19 @@ def test_registry_lists_the_shipped_extractors_at_stable_versions() -> None:
         e.ensure_registered()  # idempotent
 
 
+def test_the_inference_network_gives_the_trained_networks_features() -> None:
+    """Batch norm folded: the same features to float rounding; max-pool before ReLU: to the bit."""
+    images = torch.randint(0, 256, (64, 1, 28, 28), dtype=torch.uint8)
+    x = extractor.preprocess(images)
+    with torch.no_grad():
+        trained = extractor.load_network().features(x)
+        folded = extractor.fold_batch_norm(extractor.load_network())
+        swapped = extractor.pool_before_relu(extractor.fold_batch_norm(extractor.load_network()))
+        assert [type(m).__name__ for m in swapped.body][:3] == ["Conv2d", "MaxPool2d", "ReLU"]
+        assert torch.allclose(folded.features(x), trained, atol=1e-5)
+        assert torch.equal(swapped.features(x), folded.features(x))
+
+
 @pytest.mark.parametrize("name", list(EXTRACTORS))
 def test_shipped_weights_load_and_give_features_of_the_stated_size(name: str) -> None:
     e = EXTRACTORS[name]

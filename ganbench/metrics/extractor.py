@@ -83,6 +83,21 @@ def fold_batch_norm(net: SmallCnn) -> SmallCnn:
     return net.eval()
 
 
+def pool_before_relu(net: SmallCnn) -> SmallCnn:
+    """The same network with each ReLU -> max-pool pair run as max-pool -> ReLU, the ReLU in place.
+
+    max(relu(a), relu(b)) = relu(max(a, b)) exactly (ReLU is monotone), so the features are the same
+    to the bit, and the ReLU reads a quarter of the values."""
+    layers, swapped = list(net.body), []
+    while layers:
+        layer = layers.pop(0)
+        if isinstance(layer, nn.ReLU) and layers and isinstance(layers[0], nn.MaxPool2d):
+            swapped.append(layers.pop(0))
+        swapped.append(nn.ReLU(inplace=True) if isinstance(layer, nn.ReLU) else layer)
+    net.body = nn.Sequential(*swapped)
+    return net.eval()
+
+
 def weights_version(path: Path = WEIGHTS) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
 
@@ -102,7 +117,8 @@ class CnnExtractor(FeatureExtractorBase):
         path = Path(feature_extractor_weights_path) if feature_extractor_weights_path else self.WEIGHTS
         # Batch norm folded into the convs and channels_last, oneDNN's fast layout: 3.7x faster on a
         # CPU than the plain network at batch 500; the features agree to 1e-6 (float rounding).
-        self.net = fold_batch_norm(load_network(path, self.N_CLASSES)).to(memory_format=torch.channels_last)
+        self.net = pool_before_relu(fold_batch_norm(load_network(path, self.N_CLASSES)))
+        self.net = self.net.to(memory_format=torch.channels_last)
 
     def forward(self, x: Tensor) -> tuple[Tensor, ...]:
         x = preprocess(x.to(torch.uint8), self.MEAN, self.STD).contiguous(memory_format=torch.channels_last)
