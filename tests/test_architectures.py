@@ -108,3 +108,37 @@ def test_dcgan_no_bn_differs_from_dcgan_only_by_the_generators_batch_norm(builti
     z = torch.randn(4, 16)
     assert torch.allclose(g(z)[:1], g(z[:1]), atol=1e-6)
     assert g(z).shape == (4, 1, 28, 28)
+
+
+@pytest.mark.parametrize(("out_channels", "channels_last", "bias"),
+                         [(1, False, False), (1, True, False), (1, True, True), (3, True, False)])
+def test_dcgan_transposed_conv_is_pytorchs_to_float_rounding(out_channels: int, channels_last: bool,
+                                                             bias: bool) -> None:
+    """The matrix-product path (one output channel, on a CPU) gives nn.ConvTranspose2d's outputs and
+    gradients to float rounding; other shapes are PyTorch's own kernel, to the bit."""
+    from ganbench.builtin.architectures.dcgan import TransposedConv
+
+    torch.manual_seed(0)
+    ours = TransposedConv(32, out_channels, 4, 2, 1, bias=bias)
+    if bias:
+        torch.nn.init.normal_(ours.bias)
+    theirs = torch.nn.ConvTranspose2d(32, out_channels, 4, 2, 1, bias=bias)
+    theirs.load_state_dict(ours.state_dict())
+    x = torch.randn(8, 32, 14, 14)
+    if channels_last:
+        ours, theirs = ours.to(memory_format=torch.channels_last), theirs.to(memory_format=torch.channels_last)
+        x = x.contiguous(memory_format=torch.channels_last)
+    x_ours, x_theirs = x.clone().requires_grad_(), x.clone().requires_grad_()
+    out_ours, out_theirs = ours(x_ours), theirs(x_theirs)
+    assert out_ours.shape == out_theirs.shape == (8, out_channels, 28, 28)
+    weight = torch.randn_like(out_theirs)
+    (out_ours * weight).sum().backward()
+    (out_theirs * weight).sum().backward()
+    pairs = [(out_ours, out_theirs), (x_ours.grad, x_theirs.grad), (ours.weight.grad, theirs.weight.grad)]
+    for a, b in pairs:
+        assert a is not None and b is not None
+        if out_channels == 1:
+            assert torch.allclose(a, b, rtol=1e-5, atol=1e-5 * float(b.abs().max()))
+        else:
+            assert torch.equal(a, b)
+    assert torch.equal(out_ours, out_theirs) == (out_channels != 1)  # the product path really ran
