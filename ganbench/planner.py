@@ -140,6 +140,12 @@ def drive(the_plan: Plan, executor: Executor, on_record: OnRecord | None = None)
             executor.run(the_plan, finish)
     except (KeyboardInterrupt, Stop) as stop:
         name = "SIGINT" if isinstance(stop, KeyboardInterrupt) else "SIGTERM"
+        # The executor has stopped its runs. One whose record reached the store after the stop, before
+        # its worker was ended, finished too: the tables get it now, not only the next call.
+        for rid in the_plan.ids:
+            late = None if rid in records else the_plan.settings.store.lookup(rid)
+            if late is not None:
+                records[rid] = late
         raise Interrupted(name, [records[rid] for rid in the_plan.ids if rid in records]) from None
     finally:
         if previous is not None:

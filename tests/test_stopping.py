@@ -68,3 +68,28 @@ def test_a_signal_stops_the_suite_and_keeps_what_finished(tmp_path: Path, sig: s
     assert again.returncode == 0, again.stderr
     assert again.stderr.count("reused") == len(runs)
     assert len(pd.read_csv(tmp_path / "out" / "slow-fashion-mnist-runs.csv")) == 6
+
+
+def test_a_run_whose_record_reached_the_store_during_the_stop_is_in_the_stopped_tables(tmp_path: Path) -> None:
+    """A worker can write its record after the stop and before it is ended (seen once in the SIGTERM
+    test above): the records the driver hands to the tables include it, so the table and the next
+    call's "reused" agree."""
+    from ganbench.planner import Finish, Interrupted, Plan, Settings, Task, drive
+    from ganbench.runspec import RunSpec
+
+    spec = RunSpec(suite="t", dataset="fashion-mnist", architecture="dcgan", loss="non-saturating",
+                   regularizer="none", seed=0, resolution=28, channels=1, latent_dim=8, generator_steps=1,
+                   batch_size=4, d_steps_per_g_step=1, lr_generator=1e-4, lr_discriminator=1e-4, beta1=0.5,
+                   beta2=0.9, fid_samples=16, curve_points=1, device="cpu")
+    settings = Settings(None, tmp_path)
+    plan = Plan(["a", "b", "c"], [Task(rid, spec) for rid in "abc"], {}, settings)
+
+    class StoppedMidWrite:
+        def run(self, plan: Plan, finish: Finish) -> None:
+            finish("a", {"run_id": "a", "status": "completed"})
+            settings.store.write({"run_id": "b", "status": "completed"})  # its worker got this far
+            raise KeyboardInterrupt
+
+    with pytest.raises(Interrupted) as stopped:
+        drive(plan, StoppedMidWrite())
+    assert [r["run_id"] for r in stopped.value.records] == ["a", "b"]
