@@ -16,6 +16,7 @@ from ganbench.data import shapes, stacked
 from ganbench.metrics import extractor
 from ganbench.metrics.extractors import EXTRACTORS, SHAPES_NAME, STACKED_NAME
 from ganbench.metrics.fidelity import TensorImages
+from ganbench.training.seeding import process_settings_kept
 
 # Published leaderboards cite these: a change means new weights, so every FID made with them moves.
 SHIPPED_VERSIONS = {
@@ -161,11 +162,9 @@ def test_stacked_fid_small_for_real_and_large_for_blurred_or_channel_copies(
 
 @pytest.fixture
 def restore_torch_threading() -> Iterator[None]:
-    """Training pins one thread and deterministic kernels for the whole process; undo that."""
-    threads, deterministic = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
-    yield
-    torch.set_num_threads(threads)
-    torch.use_deterministic_algorithms(deterministic)
+    """Training pins one thread (torch's and BLAS's) and deterministic kernels for the whole process; undo that."""
+    with process_settings_kept():
+        yield
 
 
 @pytest.mark.usefixtures("restore_torch_threading")

@@ -310,3 +310,24 @@ def test_a_run_process_does_its_numpy_and_scipy_math_on_one_thread() -> None:
     if len(os.sched_getaffinity(0)) > 1:
         assert max(before) > 1  # else the test could not tell
     assert after == [1] * len(after)
+
+
+def test_process_settings_kept_gives_the_caller_its_threads_back() -> None:
+    """``ganbench perceptual train``'s function trains inside its caller's process: torch's threads,
+    the BLAS pools and their environment variables are the caller's again afterwards."""
+    code = ("import json, os, scipy.linalg, torch; from threadpoolctl import threadpool_info\n"
+            "from ganbench.training.seeding import process_settings_kept, seed_everything\n"
+            "state = lambda: [torch.get_num_threads(), torch.are_deterministic_algorithms_enabled(),\n"
+            "    sorted(p['num_threads'] for p in threadpool_info() if p['user_api'] == 'blas'),\n"
+            "    os.environ.get('OPENBLAS_NUM_THREADS')]\n"
+            "before = state()\n"
+            "with process_settings_kept():\n"
+            "    seed_everything(0, torch.device('cpu')); inside = state()\n"
+            "print(json.dumps([before, inside, state()]))")
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    before, inside, after = json.loads(out.stdout.splitlines()[-1])
+    assert inside[0] == 1 and inside[1] is True and set(inside[2]) == {1} and inside[3] == "1"
+    assert after == before
+    if len(os.sched_getaffinity(0)) > 1:
+        assert before[0] > 1 and max(before[2]) > 1 and before[3] is None  # else the test could not tell

@@ -18,7 +18,7 @@ from torch import Tensor
 from ganbench.data.fashion_mnist import load_split
 from ganbench.perceptual.network import NAME, WEIGHTS, Decoder, VggEncoder
 from ganbench.store import atomic_write_bytes
-from ganbench.training.seeding import seed_everything
+from ganbench.training.seeding import process_settings_kept, seed_everything
 
 EPOCHS = 1  # ~4 min on one CPU thread over the 60k train split; the loss has flattened by then
 NOISE_STD = 0.3  # in [-1, 1] units: strong enough that copying pixels through is not enough
@@ -54,12 +54,8 @@ def train_network(data_root: Path | None = None, out: Path = WEIGHTS, epochs: in
 
     Seeded, one thread, deterministic kernels: the same bytes every run on one machine and torch
     build. ``count`` uses only the first ``count`` images of each split (quick checks only)."""
-    threads, deterministic = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
-    try:
+    with process_settings_kept():  # seed_everything pins one thread for the run; give the caller its settings back
         return _train(data_root, out, epochs, seed, count)
-    finally:  # seed_everything pins one thread for the run; give the caller its settings back
-        torch.set_num_threads(threads)
-        torch.use_deterministic_algorithms(deterministic)
 
 
 def _train(data_root: Path | None, out: Path, epochs: int, seed: int, count: int | None) -> dict[str, object]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
+from collections.abc import Iterator
 
 import numpy as np
 import torch
@@ -24,6 +26,26 @@ def one_blas_thread() -> None:
     for name in BLAS_THREAD_VARIABLES:
         os.environ[name] = "1"
     threadpool_limits(limits=1, user_api="blas")
+
+
+@contextlib.contextmanager
+def process_settings_kept() -> Iterator[None]:
+    """On exit, put back what ``seed_everything`` pins for the whole process: torch's threads and
+    deterministic kernels, the BLAS threads and their environment variables. For callers that train
+    inside a process that goes on (``ganbench perceptual train``'s function, tests)."""
+    threads, deterministic = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
+    variables = {name: os.environ.get(name) for name in BLAS_THREAD_VARIABLES}
+    try:
+        with threadpool_limits(limits=None, user_api="blas"):  # restores the pools' sizes on exit
+            yield
+    finally:
+        torch.set_num_threads(threads)
+        torch.use_deterministic_algorithms(deterministic)
+        for name, value in variables.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def seed_everything(seed: int, device: torch.device) -> None:
