@@ -64,6 +64,34 @@ def test_rapsd_bins_match_frequencies(size: int, channels: int) -> None:
     assert (freqs >= NOISE_BAND[0]).logical_and(freqs <= NOISE_BAND[1]).sum() >= 3
 
 
+def full_grid_rapsd(images: torch.Tensor) -> torch.Tensor:
+    """The module docstring's definition, cell by cell over the whole ``fft2`` grid (the form before
+    the half-plane speed-up)."""
+    x = images.double() / 255.0
+    x = (0.299 * x[:, 0] + 0.587 * x[:, 1] + 0.114 * x[:, 2]) if x.shape[1] == 3 else x[:, 0]
+    size = x.shape[-1]
+    x = x - x.mean(dim=(-2, -1), keepdim=True)
+    window = torch.hann_window(size, periodic=False, dtype=torch.float64)
+    power = torch.fft.fft2(x * torch.outer(window, window)).abs().square()
+    k = torch.fft.fftfreq(size, d=1.0 / size, dtype=torch.float64)
+    radius = torch.sqrt(k.view(-1, 1).square() + k.view(1, -1).square()).round().long()
+    power = power / power[:, radius > 0].sum(-1).view(-1, 1, 1)
+    return torch.stack([power[:, radius == r].mean() for r in range(1, int(radius.max()) + 1)])
+
+
+@pytest.mark.parametrize(("size", "channels"), [(28, 1), (31, 1), (32, 3), (64, 3)])
+def test_rapsd_is_the_full_grid_definition(size: int, channels: int) -> None:
+    """The half-plane computation (mirror columns weighted 2, the Nyquist column of even sizes once)
+    gives the full grid's bins to float64 rounding, at even and odd sizes."""
+    images = torch.randint(0, 256, (64, channels, size, size), dtype=torch.uint8,
+                           generator=torch.Generator().manual_seed(size))
+    images[:, :, : size // 2] //= 3  # not white: the bins differ from one another
+    expected, got = full_grid_rapsd(images), rapsd(images)
+    assert got.shape == expected.shape
+    assert torch.allclose(got, expected, rtol=1e-12, atol=0)
+    assert not torch.allclose(got, got.mean().expand_as(got), rtol=1e-3)
+
+
 def test_rapsd_puts_a_cosine_in_its_bin() -> None:
     x = torch.arange(32, dtype=torch.float64)
     wave = 128 + 100 * torch.cos(2 * math.pi * 8 / 32 * x)  # 0.25 cycles/px along x

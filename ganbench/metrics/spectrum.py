@@ -50,25 +50,39 @@ def radial_frequencies(size: int) -> Tensor:
 
 
 def rapsd(images: Tensor) -> Tensor:
-    """Mean over images of the normalised radial power spectrum, float64 (n_bins,), DC excluded."""
+    """Mean over images of the normalised radial power spectrum, float64 (n_bins,), DC excluded.
+
+    From the half-plane ``rfft2``: a real image's power is symmetric, P(-k) = P(k), and -k has the same
+    radius as k, so each column 0 < kx < size/2 stands for itself and its mirror (weight 2). The same
+    sums as over the full ``fft2`` grid to float64 rounding (about 1e-15 relative), 3.8x faster at 28 px."""
     x = _luminance(images)
     size = x.shape[-1]
     # A constant image has no spectrum (only rounding residue): leave it out rather than divide by ~0.
     valid = x.flatten(1).amax(-1) > x.flatten(1).amin(-1)
     x = x - x.mean(dim=(-2, -1), keepdim=True)
     window = torch.hann_window(size, periodic=False, dtype=x.dtype)
-    power = torch.fft.fft2(x * torch.outer(window, window)).abs().square().flatten(1)
-    radius = _radius(size).flatten()
-    power = power[:, radius > 0]  # the window leaks a little of the removed mean into DC: drop it
-    total = power.sum(-1, keepdim=True)
-    valid &= total[:, 0] > 0
+    half = torch.fft.rfft2(x * torch.outer(window, window))
+    power = (half.real.square() + half.imag.square()).flatten(1)
+    radius, weight = _half_plane(size)
+    total = power @ weight  # the window leaks a little of the removed mean into DC: weight 0 leaves it out
+    valid &= total > 0
     n_bins = int(radius.max())
     if not bool(valid.any()):
         return torch.zeros(n_bins, dtype=torch.float64)
-    mean_power = (power[valid] / total[valid]).mean(0)
-    index = radius[radius > 0] - 1
-    sums = torch.zeros(n_bins, dtype=torch.float64).index_add_(0, index, mean_power)
-    return sums / torch.bincount(index, minlength=n_bins).double()
+    mean_power = (1.0 / total[valid]) @ power[valid] / int(valid.sum())
+    index = (radius - 1).clamp_min(0)  # DC (radius 0) has weight 0: its bin index does not matter
+    sums = torch.zeros(n_bins, dtype=torch.float64).index_add_(0, index, mean_power * weight)
+    return sums / torch.zeros(n_bins, dtype=torch.float64).index_add_(0, index, weight)
+
+
+def _half_plane(size: int) -> tuple[Tensor, Tensor]:
+    """Radius and weight of each ``rfft2`` cell, flattened: weight 2 for a column that also stands for
+    its mirror, 1 for column 0 and (even sizes) the Nyquist column, 0 for DC."""
+    columns = size // 2 + 1
+    radius = _radius(size)[:, :columns].flatten()
+    column = torch.arange(columns).repeat(size)
+    weight = torch.where((column > 0) & (column < (size + 1) // 2), 2.0, 1.0).double()
+    return radius, torch.where(radius > 0, weight, 0.0)
 
 
 def laplacian_variance(images: Tensor) -> float:
