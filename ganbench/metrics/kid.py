@@ -24,6 +24,7 @@ from ganbench.metrics import memo
 SEED = int(DEFAULTS["rng_seed"])
 DEGREE = int(DEFAULTS["kid_kernel_poly_degree"])
 COEF0 = float(DEFAULTS["kid_kernel_poly_coef0"])
+BLOCK = 128  # kernel rows built at a time: 128 x 2,000 float64 is 2 MB, about a core's L2 cache
 
 
 def _poly(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -50,9 +51,28 @@ def _indicators(rng: np.random.RandomState, sizes: tuple[int, int], subsets: int
     return w
 
 
-def _within(k: np.ndarray, w: np.ndarray) -> np.ndarray:
+def _weighted_rows(x: np.ndarray, y: np.ndarray, w: np.ndarray, diagonal: np.ndarray | None = None) -> np.ndarray:
+    """``w @ K`` for K = k(x, y), K built ``BLOCK`` rows at a time; with ``diagonal`` (x is y), K's
+    diagonal is stored there.
+
+    The whole matrix (32 MB at 2,000 x 2,000) went through memory five times to be scaled, shifted and
+    cubed; a block is cubed while it is in cache (a run's KID: 103 -> 90 ms). The sums are the same up
+    to float64 rounding (the products are added block by block: about 1e-15 relative in KID)."""
+    weighted = np.zeros((w.shape[0], len(y)))
+    for start in range(0, len(x), BLOCK):
+        block = _poly(x[start:start + BLOCK], y)
+        weighted += w[:, start:start + BLOCK] @ block
+        if diagonal is not None:
+            rows = np.arange(len(block))
+            diagonal[start + rows] = block[rows, start + rows]
+    return weighted
+
+
+def _within(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Σ_{i≠j} k(x_i, x_j) over each subset (one row of ``w`` per subset)."""
-    return np.einsum("si,si->s", w @ k, w) - w @ np.diagonal(k)
+    diagonal = np.zeros(len(x))
+    weighted = _weighted_rows(x, x, w, diagonal)
+    return np.einsum("si,si->s", weighted, w) - w @ diagonal
 
 
 def kid(fake: Tensor, real: Tensor, subsets: int, subset_size: int) -> tuple[float, float]:
@@ -65,8 +85,8 @@ def kid(fake: Tensor, real: Tensor, subsets: int, subset_size: int) -> tuple[flo
     wx, wy = memo.reference_value(
         "kid-subsets", real[:0], lambda: _indicators(np.random.RandomState(SEED), sizes, subsets, subset_size),
         sizes, subsets, subset_size)
-    real_within = memo.reference_value("kid-real", real, lambda: _within(_poly(y, y), wy), sizes, subsets, subset_size)
-    between = np.einsum("si,si->s", wx @ _poly(x, y), wy)
+    real_within = memo.reference_value("kid-real", real, lambda: _within(y, wy), sizes, subsets, subset_size)
+    between = np.einsum("si,si->s", _weighted_rows(x, y, wx), wy)
     m = subset_size
-    mmds = (_within(_poly(x, x), wx) + real_within) / (m * (m - 1)) - 2 * between / (m * m)
+    mmds = (_within(x, wx) + real_within) / (m * (m - 1)) - 2 * between / (m * m)
     return float(np.mean(mmds)), float(np.std(mmds))
