@@ -22,7 +22,7 @@ from ganbench.specs import (
     SuiteSpec,
 )
 
-__version__ = "0.7.0"
+__version__ = "0.7.1"
 
 __all__ = [
     "ArchitectureSpec",
