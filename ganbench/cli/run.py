@@ -182,6 +182,8 @@ def run(run_all: bool, suite: str, suite_file: Path | None, out: Path, store: Pa
             click.echo(f"ganbench: warning: {problem}", err=True)
         executor = choose_executor(catalog, executor_name, ExecutorOptions(torch_device.type, workers, runs_per_gpu,
                                                                              address))
+        if isinstance(executor, LocalExecutor):
+            executor.prepare()  # the workers' interpreter starts importing while the suite is checked and planned
         chosen = load_suite_file(suite_file) if suite_file else load_suite(suite, catalog)
         if dataset:
             chosen = dataclasses.replace(chosen, dataset=dataset)
