@@ -70,6 +70,32 @@ def test_a_signal_stops_the_suite_and_keeps_what_finished(tmp_path: Path, sig: s
     assert len(pd.read_csv(tmp_path / "out" / "slow-fashion-mnist-runs.csv")) == 6
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_suite_killed_mid_run_leaves_no_process_behind(tmp_path: Path) -> None:
+    """SIGKILL gives the main process no chance to stop anything. Workers forked from the fork server are
+    not its children, and the server outlives it while they hold its pipe: each worker must see the
+    main process go by itself (0.7.1's workers trained on, and waited on the pool's queue for ever)."""
+    (tmp_path / "slow.toml").write_text(SLOW)
+    args = [sys.executable, "-m", "ganbench", "run", "--suite-file", str(tmp_path / "slow.toml"), "--reg", "none",
+            "--reg", "r1", "--reg", "dropout", "--out", str(tmp_path / "out"), "--store", str(tmp_path / "store"),
+            "--workers", "2"]
+    proc = subprocess.Popen(args, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    assert proc.stderr is not None
+    for line in proc.stderr:  # the first run has finished and the next two are training
+        if line.startswith("[1/"):
+            break
+    members = [pid for pid in session_members(proc.pid) if pid != proc.pid]
+    commands = [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in members]
+    assert sum(b"forkserver" in c for c in commands) == 3, commands  # the server and its two workers
+    proc.kill()
+    proc.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while session_members(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert session_members(proc.pid) == []
+
+
 def test_a_run_whose_record_reached_the_store_during_the_stop_is_in_the_stopped_tables(tmp_path: Path) -> None:
     """A worker can write its record after the stop and before it is ended (seen once in the SIGTERM
     test above): the records the driver hands to the tables include it, so the table and the next

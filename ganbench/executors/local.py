@@ -15,7 +15,10 @@ from __future__ import annotations
 import ctypes
 import multiprocessing
 import os
+import select
 import signal
+import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from typing import Any
 
@@ -42,29 +45,48 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-def _die_with_parent(parent: int) -> None:
-    """Linux: the kernel sends this worker SIGKILL when its parent dies, even by SIGKILL, so a killed
-    suite never leaves workers behind (its runs resume from their checkpoints). The parent is the fork
-    server, which exits as soon as the main process is gone (its pipe from the main process closes);
-    a spawned worker's parent is the main process itself. A main process that died while this worker
-    was starting is caught by the check that it is still there."""
+def _die_with_main(main: int) -> None:
+    """End this worker when the main process ends, even by SIGKILL, so that a killed suite never leaves
+    workers behind (its runs resume from their checkpoints).
+
+    A spawned worker's parent is the main process, and the kernel's parent-death signal covers it. A
+    forked worker's parent is the fork server, which outlives the main process for as long as any
+    worker holds its pipe open, and the pool's queues stay open in the workers too: so a thread here
+    waits on the main process itself (a pidfd, which no reused PID can fool, where there is one) and
+    kills this worker when it is gone. A main process already gone by now is caught by the same wait."""
     try:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # not Linux: the main process's handlers still stop the workers
+    except (OSError, AttributeError):  # not Linux: the thread below still covers it
         pass
+    threading.Thread(target=_kill_self_when_gone, args=(main,), name="ganbench-main-watch", daemon=True).start()
+
+
+def _kill_self_when_gone(main: int) -> None:
     try:
-        os.kill(parent, 0)
-    except ProcessLookupError:
-        os._exit(1)
-    if os.getppid() == 1:  # the fork server died between forking this worker and the prctl above
-        os._exit(1)
+        handle = os.pidfd_open(main)
+    except ProcessLookupError:  # gone already
+        pass
+    except (AttributeError, OSError):  # no pidfd (not Linux, or a kernel before 5.3): ask once a second
+        while _alive(main):
+            time.sleep(1.0)
+    else:
+        select.select([handle], [], [])  # readable once the process has exited
+    os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _init_worker(counter: Any, gpus: Any, parent: int) -> None:
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, PermissionError):  # PermissionError: another user's process took the PID
+        return False
+    return True
+
+
+def _init_worker(counter: Any, gpus: Any, main: int) -> None:
     # The main process decides when to stop: a terminal's Ctrl-C reaches the whole process group, and a
     # worker interrupted mid-write would break the pool instead of being stopped cleanly.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _die_with_parent(parent)
+    _die_with_main(main)
     torch.set_num_threads(1)
     progress.claim_position(counter)
     if torch.cuda.is_available():  # workers take the GPUs in turn: worker i trains on GPU i mod count
