@@ -54,6 +54,35 @@ def test_same_spec_gives_the_same_record(tmp_path: Path) -> None:
     assert not list((tmp_path / "a").glob("*.ckpt"))  # removed once the record is written
 
 
+# A fresh interpreter each: the feature network is built once per process, by the first run that needs it.
+FRESH_PROCESS_RUN = r"""
+import json, sys
+from ganbench.execute import execute
+from tests.test_trainer import tiny_spec
+spec = tiny_spec(architecture="stylegan-lite", generator_steps=4, eval_points=2, curve_fid_samples=64, fid_samples=64)
+print(json.dumps(execute(spec, None, sys.argv[1], force=True)["fid_curve"]))
+"""
+
+
+def test_a_record_does_not_depend_on_which_run_built_the_feature_network(tmp_path: Path) -> None:
+    """The first run of a worker to score a curve point in a fresh store builds the feature network
+    there, in the middle of the run; StyleGAN-lite's samples draw their noise from the global RNG, so
+    the network's weight init used to shift that run's first curve point (0.7.0's quick suite: 101.542
+    or 101.488 for the same run id, by which runs its worker had done before)."""
+    def run() -> dict[str, list[float]]:
+        out = subprocess.run([sys.executable, "-c", FRESH_PROCESS_RUN, str(tmp_path / "store")], capture_output=True,
+                             text=True, timeout=300, cwd=Path(__file__).resolve().parents[1],
+                             env={**os.environ, "GANBENCH_SYSTEM_DATA": "0", "GANBENCH_LOAD_PLUGINS": ""})
+        assert out.returncode == 0, out.stderr
+        curve: dict[str, list[float]] = json.loads(out.stdout.splitlines()[-1])
+        return curve
+
+    built_mid_run = run()  # the store has no reference features: the network is built inside the first curve point
+    built_after = run()  # now they are on disk: the network is first needed after that point's sampling
+    assert built_mid_run["step"] == [2, 4]
+    assert built_mid_run == built_after
+
+
 def test_last_curve_point_is_the_final_sample_scored_on_fewer_images(tmp_path: Path, builtin_catalog: Catalog,
                                                                     real_train: torch.Tensor,
                                                                     real_reference: torch.Tensor) -> None:

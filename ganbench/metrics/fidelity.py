@@ -30,6 +30,7 @@ from ganbench.metrics import kid as kernel_distance
 from ganbench.metrics import memo
 from ganbench.metrics.registry import batch_size, ensure_registered, extractor_version
 from ganbench.store import atomic_write_bytes
+from ganbench.training.seeding import global_rng_untouched
 
 PRC_NEIGHBOURHOOD = 3  # k of torch-fidelity's improved precision/recall (Kynkäänniemi et al. 2019)
 DC_NEIGHBOURHOOD = 5  # k of density/coverage, as recommended by Naeem et al. 2020
@@ -57,7 +58,8 @@ def _network(feature_extractor: str, cuda: bool) -> torch.nn.Module:
     """torch-fidelity's extractor in its FID layer, built once per process (not once per scoring)."""
     ensure_registered(feature_extractor)
     layer = FEATURE_EXTRACTORS_REGISTRY[feature_extractor].get_default_feature_layer_for_metric("fid")
-    net: torch.nn.Module = create_feature_extractor(feature_extractor, [layer], cuda=cuda, verbose=False)
+    with global_rng_untouched():  # built in whichever run needs it first: its init must not shift that run's draws
+        net: torch.nn.Module = create_feature_extractor(feature_extractor, [layer], cuda=cuda, verbose=False)
     return net
 
 

@@ -16,13 +16,15 @@ import torch
 from torch import Tensor
 
 from ganbench.metrics.extractor import FashionCnn, load_network, preprocess
+from ganbench.training.seeding import global_rng_untouched
 
 STACKED_MODES = 1000
 
 
 @cache
 def _classifier() -> FashionCnn:
-    return load_network()
+    with global_rng_untouched():  # see fidelity._network
+        return load_network()
 
 
 @torch.no_grad()

@@ -48,6 +48,20 @@ def process_settings_kept() -> Iterator[None]:
                 os.environ[name] = value
 
 
+@contextlib.contextmanager
+def global_rng_untouched() -> Iterator[None]:
+    """Put torch's global RNG streams (CPU and every GPU) back as they were on exit.
+
+    For what a process builds once and caches, such as a scoring network, whose layers draw their
+    initial weights from the global RNG before the trained ones are loaded: built inside a run, after
+    its seeding, that draw would shift every later draw of that run (StyleGAN-lite's sampling noise)
+    in the one process that happened to build it first, so a record would depend on which runs came
+    before it in its worker."""
+    devices = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
+    with torch.random.fork_rng(devices=devices):
+        yield
+
+
 def seed_everything(seed: int, device: torch.device) -> None:
     """Seed Python, NumPy and torch (CPU and CUDA); on CPU use one thread and deterministic kernels.
 
