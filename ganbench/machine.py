@@ -18,9 +18,14 @@ def numerics(device: str) -> dict[str, str]:
     out = {
         "cpu_capability": torch.backends.cpu.get_cpu_capability(),  # ATen's SIMD kernels: AVX512, AVX2, DEFAULT
         "cpu": _cpu_name() or platform.machine(),
+        # The model name does not tell one EPYC generation from the next; a VM can even move between them.
+        "cpu_id": _cpu_id(),
         "blas": _match(r"BLAS_INFO=(\w+)", torch.__config__.show()),
         "mkl": _match(r"Math Kernel Library Version ([\w.-]+)", parallel),
         "onednn": _match(r"MKL-DNN v([\w.]+)", parallel),
+        # NumPy's and SciPy's BLAS (FID's covariances and eigenvalues), whose kernels OpenBLAS picks by
+        # CPU model at load time: seen to change FID in its last digits when a VM moved between hosts.
+        "numpy_blas": _numpy_blas(),
     }
     if device.startswith("cuda") and torch.cuda.is_available():
         out.update(device_name=torch.cuda.get_device_name(), cuda=str(torch.version.cuda),
@@ -33,6 +38,31 @@ def numerics(device: str) -> dict[str, str]:
 def _match(pattern: str, text: str) -> str:
     found = re.search(pattern, text)
     return found.group(1) if found else ""
+
+
+def _numpy_blas() -> str:
+    import numpy  # noqa: F401  (loads NumPy's BLAS, so that it is listed)
+    from threadpoolctl import threadpool_info
+
+    found = [f"{lib.get('internal_api', '')} {lib.get('version') or ''} {lib.get('architecture') or ''}".strip()
+             for lib in threadpool_info() if lib.get("user_api") == "blas"]
+    return "; ".join(sorted(set(found)))
+
+
+def _cpu_id() -> str:
+    """Vendor, family, model and stepping as /proc/cpuinfo gives them ("" where there is none)."""
+    fields: dict[str, str] = {}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if not line.strip():
+                    break  # the first processor is enough
+                key, _, value = line.partition(":")
+                fields[key.strip()] = value.strip()
+    except OSError:
+        return ""
+    keys = [("vendor_id", ""), ("cpu family", "family "), ("model", "model "), ("stepping", "stepping ")]
+    return " ".join(prefix + fields[key] for key, prefix in keys if key in fields)
 
 
 def _cpu_name() -> str:
