@@ -34,20 +34,33 @@ def session_members(sid: int) -> list[int]:
     return members
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
-def test_a_signal_stops_the_suite_and_keeps_what_finished(tmp_path: Path, sig: signal.Signals, code: int) -> None:
+def slow_suite(tmp_path: Path) -> list[str]:
+    """The command that runs SLOW on 2 workers into ``tmp_path``."""
     (tmp_path / "slow.toml").write_text(SLOW)
-    args = [sys.executable, "-m", "ganbench", "run", "--suite-file", str(tmp_path / "slow.toml"), "--reg", "none",
+    return [sys.executable, "-m", "ganbench", "run", "--suite-file", str(tmp_path / "slow.toml"), "--reg", "none",
             "--reg", "r1", "--reg", "dropout", "--out", str(tmp_path / "out"), "--store", str(tmp_path / "store"),
             "--workers", "2"]
+
+
+def start_until_first_run(args: list[str]) -> tuple[subprocess.Popen[str], list[str]]:
+    """Start the command in its own session; return once it reports its first finished run, with what
+    it printed so far (the rest stays unread in its stderr)."""
     proc = subprocess.Popen(args, stderr=subprocess.PIPE, text=True, start_new_session=True)
     assert proc.stderr is not None
     seen = []
-    for line in proc.stderr:  # wait for the first finished run
+    for line in proc.stderr:
         seen.append(line)
         if line.startswith("[1/"):
             break
+    return proc, seen
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_stops_the_suite_and_keeps_what_finished(tmp_path: Path, sig: signal.Signals, code: int) -> None:
+    args = slow_suite(tmp_path)
+    proc, seen = start_until_first_run(args)
+    assert proc.stderr is not None
     # SIGTERM to the main process (as a scheduler sends it); SIGINT to the group (as a terminal's Ctrl-C).
     if sig == signal.SIGTERM:
         proc.send_signal(sig)
@@ -75,16 +88,9 @@ def test_a_signal_stops_the_suite_and_keeps_what_finished(tmp_path: Path, sig: s
 def test_a_suite_killed_mid_run_leaves_no_process_behind(tmp_path: Path) -> None:
     """SIGKILL gives the main process no chance to stop anything. Workers forked from the fork server are
     not its children, and the server outlives it while they hold its pipe: each worker must see the
-    main process go by itself (0.7.1's workers trained on, and waited on the pool's queue for ever)."""
-    (tmp_path / "slow.toml").write_text(SLOW)
-    args = [sys.executable, "-m", "ganbench", "run", "--suite-file", str(tmp_path / "slow.toml"), "--reg", "none",
-            "--reg", "r1", "--reg", "dropout", "--out", str(tmp_path / "out"), "--store", str(tmp_path / "store"),
-            "--workers", "2"]
-    proc = subprocess.Popen(args, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    assert proc.stderr is not None
-    for line in proc.stderr:  # the first run has finished and the next two are training
-        if line.startswith("[1/"):
-            break
+    main process go by itself (the first fork-server workers trained on, then waited on the pool's queue
+    for ever)."""
+    proc, _ = start_until_first_run(slow_suite(tmp_path))  # the first run has finished, the next two train
     members = [pid for pid in session_members(proc.pid) if pid != proc.pid]
     commands = [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in members]
     assert sum(b"forkserver" in c for c in commands) == 3, commands  # the server and its two workers
