@@ -15,11 +15,12 @@ import torch
 def numerics(device: str) -> dict[str, str]:
     """The numerical environment of a run on ``device`` ("cpu" or "cuda"), as strings for a record."""
     parallel = torch.__config__.parallel_info()
+    cpuinfo = _cpuinfo()
     out = {
         "cpu_capability": torch.backends.cpu.get_cpu_capability(),  # ATen's SIMD kernels: AVX512, AVX2, DEFAULT
-        "cpu": _cpu_name() or platform.machine(),
+        "cpu": cpuinfo.get("model name") or platform.machine(),
         # The model name does not tell one EPYC generation from the next; a VM can even move between them.
-        "cpu_id": _cpu_id(),
+        "cpu_id": _cpu_id(cpuinfo),
         "blas": _match(r"BLAS_INFO=(\w+)", torch.__config__.show()),
         "mkl": _match(r"Math Kernel Library Version ([\w.-]+)", parallel),
         "onednn": _match(r"MKL-DNN v([\w.]+)", parallel),
@@ -49,28 +50,22 @@ def _numpy_blas() -> str:
     return "; ".join(sorted(set(found)))
 
 
-def _cpu_id() -> str:
-    """Vendor, family, model and stepping as /proc/cpuinfo gives them ("" where there is none)."""
-    fields: dict[str, str] = {}
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if not line.strip():
-                    break  # the first processor is enough
-                key, _, value = line.partition(":")
-                fields[key.strip()] = value.strip()
-    except OSError:
-        return ""
+def _cpu_id(fields: dict[str, str]) -> str:
+    """Vendor, family, model and stepping from /proc/cpuinfo's fields ("" where there are none)."""
     keys = [("vendor_id", ""), ("cpu family", "family "), ("model", "model "), ("stepping", "stepping ")]
     return " ".join(prefix + fields[key] for key, prefix in keys if key in fields)
 
 
-def _cpu_name() -> str:
+def _cpuinfo() -> dict[str, str]:
+    """Each field's first value in /proc/cpuinfo, so the first processor's (empty where there is no such
+    file)."""
+    fields: dict[str, str] = {}
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
+                key, colon, value = line.partition(":")
+                if colon:
+                    fields.setdefault(key.strip(), value.strip())
     except OSError:
         pass
-    return ""
+    return fields
