@@ -14,7 +14,7 @@ import pytest
 
 # In a fresh interpreter, so that no earlier test's fork server is there already.
 CHILD = r"""
-import json, os, sys
+import json, os, sys, time
 from multiprocessing import forkserver
 from pathlib import Path
 from ganbench.executors.local import LocalExecutor, PRELOAD
@@ -29,7 +29,13 @@ before = server()  # one worker runs in this process: no server
 executor = LocalExecutor(2)
 executor.prepare()
 started = server()
-cmdline = Path(f"/proc/{started}/cmdline").read_bytes().decode(errors="replace")
+# ensure_running() returns once the server is forked, maybe before it has exec'd its own command line.
+deadline = time.monotonic() + 30
+while True:
+    cmdline = Path(f"/proc/{started}/cmdline").read_bytes().decode(errors="replace")
+    if "multiprocessing.forkserver" in cmdline or time.monotonic() > deadline:
+        break
+    time.sleep(0.05)
 spec = RunSpec(suite="t", dataset="fashion-mnist", architecture="dcgan", loss="non-saturating", regularizer="none",
                seed=0, resolution=28, channels=1, latent_dim=8, generator_steps=2, batch_size=4, d_steps_per_g_step=1,
                lr_generator=1e-4, lr_discriminator=1e-4, beta1=0.5, beta2=0.9, fid_samples=16, curve_points=1,
