@@ -2,25 +2,29 @@
 
 from __future__ import annotations
 
-from ganbench.hookspecs import hookimpl
-from ganbench.specs import (
-    ArchitectureSpec,
-    Column,
-    ConditioningSpec,
-    DataRequest,
-    DatasetSpec,
-    ExecutorOptions,
-    ExecutorSpec,
-    ImageData,
-    LossSpec,
-    MetricSpec,
-    PointData,
-    RecipeSpec,
-    Regularizer,
-    RegularizerSpec,
-    ScoreInput,
-    SuiteSpec,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ganbench.hookspecs import hookimpl
+    from ganbench.specs import (
+        ArchitectureSpec,
+        Column,
+        ConditioningSpec,
+        DataRequest,
+        DatasetSpec,
+        ExecutorOptions,
+        ExecutorSpec,
+        ImageData,
+        LossSpec,
+        MetricSpec,
+        PointData,
+        RecipeSpec,
+        Regularizer,
+        RegularizerSpec,
+        ScoreInput,
+        SuiteSpec,
+    )
 
 __version__ = "0.7.1"
 
@@ -44,3 +48,20 @@ __all__ = [
     "__version__",
     "hookimpl",
 ]
+
+# The plugin API is imported on first use (PEP 562): the specs import torch, about 2 s on a 2-core CPU,
+# which `ganbench --version`, a table command, or the start of the fork server (it imports torch
+# itself, beside the main process) should not wait for.
+_EXPORTS = {"hookimpl": "ganbench.hookspecs", **{name: "ganbench.specs" for name in __all__ if name[0].isupper()}}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'ganbench' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value  # looked up once
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
