@@ -30,6 +30,25 @@ def test_the_plugin_api_is_there_when_asked_for() -> None:
     assert done.stdout.split() == ["False", "True", "True", "[]"]
 
 
+def test_run_starts_the_fork_server_before_it_imports_torch() -> None:
+    """The server's imports then overlap this process's (tests/test_local_executor.py covers the
+    server itself); a one-worker run, which trains in this process, and Ray start none."""
+    code = ("import sys, atexit, ganbench.executors.forkserver as f; from ganbench.cli import main; seen = []; "
+            "f.start = lambda: seen.append('torch' in sys.modules); atexit.register(lambda: print(*seen[:1])); "
+            "main(['run', '--all', '--suite-file', '/nonexistent/suite.toml', *sys.argv[1:]])")
+    for args, started in (([], "False"), (["--workers", "1"], ""), (["--executor", "ray"], "")):
+        done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
+        assert done.returncode != 0 and "suite.toml" in done.stderr, done.stderr  # the suite file is refused after
+        assert done.stdout.strip() == started, args
+
+
+def test_the_run_commands_options_match_what_they_name() -> None:
+    from ganbench.cli import run
+    from ganbench.suites import MATRICES
+
+    assert run.MATRICES == MATRICES
+
+
 def test_every_subcommand_resolves_under_its_own_name() -> None:
     ctx = click.Context(main)
     assert main.list_commands(ctx) == sorted(COMMANDS)

@@ -17,7 +17,8 @@ CHILD = r"""
 import json, os, sys, time
 from multiprocessing import forkserver
 from pathlib import Path
-from ganbench.executors.local import LocalExecutor, PRELOAD
+from ganbench.executors.forkserver import PRELOAD
+from ganbench.executors.local import LocalExecutor
 from ganbench.planner import Settings, plan
 from ganbench.runspec import RunSpec
 

@@ -11,7 +11,8 @@ from ganbench.specs import ExecutorOptions, ExecutorSpec
 def local(options: ExecutorOptions) -> Any:
     import torch
 
-    from ganbench.executors.local import LocalExecutor, default_workers
+    from ganbench.executors.forkserver import default_workers
+    from ganbench.executors.local import LocalExecutor
 
     workers = options.workers
     if workers is None:

@@ -3,9 +3,9 @@
 Two 1-thread runs side by side beat one 2-thread run on a small CPU, and one thread per run is
 also what keeps CPU runs bit-for-bit reproducible.
 
-Workers are forked from a fork server (where the platform has one, else spawned) that imported
-ganbench, torch and torch-fidelity once, and that ``prepare()`` starts while the command is still
-checking and planning: a spawned worker spent about 2.5 s of a 2-core machine importing them
+Workers are forked from a fork server (``forkserver.py``; where the platform has one, else spawned)
+that imported ganbench, torch and torch-fidelity once, and that ``ganbench run`` starts before its own
+imports (``prepare()`` starts it otherwise): a spawned worker spent about 2.5 s of a 2-core machine importing them
 before its first run, each. The server is a fresh interpreter that never ran anything, so the
 workers inherit none of the main process's threads, locks, signal handlers or CUDA state.
 """
@@ -13,7 +13,6 @@ workers inherit none of the main process's threads, locks, signal handlers or CU
 from __future__ import annotations
 
 import ctypes
-import multiprocessing
 import os
 import select
 import signal
@@ -26,23 +25,8 @@ import torch
 
 from ganbench import progress
 from ganbench.execute import execute
+from ganbench.executors import forkserver
 from ganbench.planner import Finish, Plan, Settings, Task, failure_record
-
-
-def default_workers() -> int:
-    return max(1, min(len(os.sched_getaffinity(0)), 8))
-
-
-# Imported by the fork server before it forks any worker.
-PRELOAD = ["ganbench.executors.local"]
-
-
-def _context() -> multiprocessing.context.BaseContext:
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(PRELOAD)
-        return ctx
-    return multiprocessing.get_context("spawn")
 
 
 def _die_with_main(main: int) -> None:
@@ -105,11 +89,8 @@ class LocalExecutor:
     def prepare(self) -> None:
         """Start the fork server now, so that its imports overlap the caller's checks and planning
         (nothing to do for one worker, which runs in this process, or where there is no fork server)."""
-        ctx = _context()
-        if self.workers > 1 and ctx.get_start_method() == "forkserver":
-            from multiprocessing import forkserver
-
-            forkserver.ensure_running()
+        if self.workers > 1:
+            forkserver.start()
 
     def run(self, plan: Plan, finish: Finish) -> None:
         if self.workers <= 1 or len(plan.tasks) <= 1:
@@ -119,7 +100,7 @@ class LocalExecutor:
             self._run_pool(plan, finish)
 
     def _run_pool(self, plan: Plan, finish: Finish) -> None:
-        ctx = _context()
+        ctx = forkserver.context()
         counter, gpus = ctx.Value("i", 0), ctx.Value("i", 0)
         pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx, initializer=_init_worker,
                                    initargs=(counter, gpus, os.getpid()))
