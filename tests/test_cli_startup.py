@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from ganbench.cli import COMMANDS, main
+from ganbench.cli import COMMANDS, SUMMARIES, main
 
 
 def test_importing_the_command_line_imports_no_subcommand() -> None:
@@ -47,6 +47,19 @@ def test_the_run_commands_options_match_what_they_name() -> None:
     from ganbench.suites import MATRICES
 
     assert run.MATRICES == MATRICES
+
+
+def test_help_lists_each_subcommand_as_its_own_help_says_without_importing_it() -> None:
+    code = ("import sys, atexit; atexit.register(lambda: print(*sorted(sys.modules))); "
+            "from ganbench.cli import main; main(['--help'])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
+    listing, modules = out.rsplit("\n", 2)[:2]
+    assert all(f"  {name}  " in listing for name in COMMANDS)
+    assert not {"torch", "pandas", *(module.split(":")[0] for module in COMMANDS.values())} & set(modules.split())
+    ctx = click.Context(main)
+    for name in COMMANDS:
+        command = main.get_command(ctx, name)
+        assert command is not None and SUMMARIES[name] == command.get_short_help_str(limit=10_000), name
 
 
 def test_every_subcommand_resolves_under_its_own_name() -> None:

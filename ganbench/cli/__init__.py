@@ -27,6 +27,24 @@ COMMANDS = {
     "store": "ganbench.cli.store:store",
 }
 
+# name -> its short help, as `ganbench --help` lists it: importing every subcommand to read its
+# docstring took 5 s (tests/test_cli_startup.py holds each equal to the command's own)
+SUMMARIES = {
+    "run": "Train and score every entry of a suite on its fixed seeds.",
+    "plugins": "List loaded plugins: distribution, version and the components each registers.",
+    "list": "List registered components with their summaries and references.",
+    "extractor": "The domain feature extractors used for FID/KID/precision-recall.",
+    "bench": "Images/s of each entry of a suite (one factor at a time and its recipes) on this machine.",
+    "leaderboard": "Show, compare and merge leaderboard CSVs.",
+    "report": "Write a self-contained HTML report for WHAT: suite names (their runs tables in --dir) or runs CSVs "
+              "[default: quick].",
+    "perceptual": "The feature networks of the perceptual (VGG-style) generator term.",
+    "check-plugin": "Check an installed plugin (entry-point or distribution name) against ganbench's contract: each "
+                    "component builds, keeps its hooks' shapes, ranges and dtypes, is deterministic under a seed, "
+                    "trains a few steps without NaN and resumes from a checkpoint to the same weights.",
+    "store": "Inspect the run store (.ganbench/runs by default).",
+}
+
 
 class _Group(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -39,9 +57,17 @@ class _Group(click.Group):
         command: click.Command = getattr(importlib.import_module(module), attribute)
         return command
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        limit = formatter.width - 6 - max(map(len, COMMANDS))
+        rows = [(name, click.utils.make_default_short_help(SUMMARIES[name], limit)) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit):  # click's own, --help's exit among them
+            raise
         except Exception as exc:
             from ganbench.errors import USER_ERRORS  # imports every module that defines one: only on an error
 
