@@ -3,11 +3,12 @@
 Two 1-thread runs side by side beat one 2-thread run on a small CPU, and one thread per run is
 also what keeps CPU runs bit-for-bit reproducible.
 
-Workers are forked from a fork server (``forkserver.py``; where the platform has one, else spawned)
-that imported ganbench, torch and torch-fidelity once, and that ``ganbench run`` starts before its own
-imports (``prepare()`` starts it otherwise): a spawned worker spent about 2.5 s of a 2-core machine importing them
-before its first run, each. The server is a fresh interpreter that never ran anything, so the
-workers inherit none of the main process's threads, locks, signal handlers or CUDA state.
+Workers are forked from a fork server (``forkserver.py``; where the platform has one, else
+spawned) that imported ganbench, torch and torch-fidelity once: a spawned worker spent about 2.5 s
+of a 2-core machine importing them before its first run, each. ``ganbench run`` starts the server
+before its own imports (``prepare()`` starts it for other callers). The server is a fresh
+interpreter that never ran anything, so the workers inherit none of the main process's threads,
+locks, signal handlers or CUDA state.
 """
 
 from __future__ import annotations
