@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+import importlib as _importlib
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ganbench.hookspecs import hookimpl
@@ -55,12 +55,13 @@ __all__ = [
 _EXPORTS = {"hookimpl": "ganbench.hookspecs", **{name: "ganbench.specs" for name in __all__ if name[0].isupper()}}
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'ganbench' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_EXPORTS[name]), name)
-    globals()[name] = value  # looked up once
-    return value
+if not TYPE_CHECKING:  # type checkers read the imports above, so that a misspelt name stays an error
+    def __getattr__(name: str) -> object:
+        if name not in _EXPORTS:
+            raise AttributeError(f"module 'ganbench' has no attribute {name!r}")
+        value = getattr(_importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value  # looked up once
+        return value
 
 
 def __dir__() -> list[str]:
