@@ -32,14 +32,28 @@ def test_the_plugin_api_is_there_when_asked_for() -> None:
 
 def test_run_starts_the_fork_server_before_it_imports_torch() -> None:
     """The server's imports then overlap this process's (tests/test_local_executor.py covers the
-    server itself); a one-worker run, which trains in this process, and Ray start none."""
+    server itself). A run that trains in this process (one worker, or one run on one GPU) and Ray
+    start none; the exit code is that of the missing suite file, or of the missing GPU or Ray."""
     code = ("import sys, atexit, ganbench.executors.forkserver as f; from ganbench.cli import main; seen = []; "
             "f.start = lambda: seen.append('torch' in sys.modules); atexit.register(lambda: print(*seen[:1])); "
             "main(['run', '--all', '--suite-file', '/nonexistent/suite.toml', *sys.argv[1:]])")
-    for args, started in (([], "False"), (["--workers", "1"], ""), (["--executor", "ray"], "")):
+    for args, started in ((["--workers", "2"], "False"), (["--workers", "1"], ""), (["--executor", "ray"], ""),
+                          (["--device", "cuda"], ""), (["--device", "cuda", "--runs-per-gpu", "2"], "False")):
         done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
-        assert done.returncode != 0 and "suite.toml" in done.stderr, done.stderr  # the suite file is refused after
+        assert done.returncode == 2, (args, done.stderr)
         assert done.stdout.strip() == started, args
+
+
+def test_a_run_stopped_by_bad_input_ends_its_fork_server() -> None:
+    """Else the server imports on for seconds after the error, holding the command's stdout open."""
+    code = ("import os, sys, atexit, multiprocessing.forkserver as m, ganbench.executors.forkserver as f; "
+            "from ganbench.cli import main; start = f.start; pids = []; "
+            "f.start = lambda: (start(), pids.append(m._forkserver._forkserver_pid)); "
+            "atexit.register(lambda: print(len(set(pids)), any(os.path.exists(f'/proc/{pid}') for pid in pids))); "
+            "main(['run', '--all', '--workers', '2', '--suite-file', '/nonexistent/suite.toml'])")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 2 and "suite.toml" in done.stderr, done.stderr
+    assert done.stdout.strip() == "1 False", done.stdout  # one server (started, then again by prepare()), reaped
 
 
 def test_the_run_commands_options_match_what_they_name() -> None:

@@ -1,9 +1,9 @@
 """`ganbench run`: its options, and the fork server started before anything heavy is imported.
 
 The work is in ``run_suite.py``, whose imports (torch, torch-fidelity, torchvision, pandas) take
-about 5 s on a 2-core CPU, and the fork server's take about as long again. Started first, the
-server imports on one core while this process imports on the other: the first runs start about
-3 s sooner.
+about 4-5 s on a 2-core CPU, and the fork server's about 4 s. Started first, the server imports on
+one core while this process imports on the other: the quick suite's first runs start 1.6 s sooner
+(docs/performance.md, "Start-up").
 """
 
 from __future__ import annotations
@@ -66,11 +66,25 @@ def run(**options: Any) -> None:
                                "run a part of it")
     if options["no_plugins"]:
         os.environ["GANBENCH_LOAD_PLUGINS"] = ""  # worker processes read the same allowlist
-    workers = options["workers"] if options["workers"] is not None else forkserver.default_workers()
-    if options["executor_name"] == "local" and workers > 1:
-        # After the environment is set (the server and its workers inherit it). On CUDA the pool may
-        # turn out to be one worker (one GPU, one run per GPU): the server then imported for nothing.
-        forkserver.start()
-    from ganbench.cli.run_suite import run_suite
+    if _forks_workers(options):
+        forkserver.start()  # after the environment is set: the server and its workers inherit it
+    try:
+        from ganbench.cli.run_suite import run_suite
 
-    run_suite(**options)
+        run_suite(**options)
+    except BaseException:  # bad input, a stop, every run failed: a server still importing would hold stdout open
+        forkserver.stop()
+        raise
+
+
+def _forks_workers(options: dict[str, Any]) -> bool:
+    """Whether the local executor will fork workers, as far as can be told before torch is imported.
+    On CUDA the pool is runs-per-gpu x GPUs (one GPU, one run per GPU: in this process), so there the
+    server starts early only for several runs per GPU; ``prepare()`` starts it for several GPUs."""
+    if options["executor_name"] != "local":
+        return False
+    if options["workers"] is not None:
+        return bool(options["workers"] > 1)
+    if options["device"] == "cuda":
+        return bool(options["runs_per_gpu"] > 1)
+    return forkserver.default_workers() > 1  # auto on a GPU machine may still train in this process

@@ -7,8 +7,10 @@ torchvision: about 4 s on a 2-core CPU) run on one core while the main process's
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+import signal
 from multiprocessing.context import BaseContext
 
 
@@ -37,3 +39,19 @@ def start() -> None:
         from multiprocessing import forkserver
 
         forkserver.ensure_running()
+
+
+def stop() -> None:
+    """End the fork server this process started, if any. For a command that stops before its workers
+    ran (bad input): the server would go on importing for seconds, holding the command's stdout and
+    stderr open, so a pipe or a caller reading them would wait for it. Forked workers do not depend
+    on it: each ends with the main process."""
+    from multiprocessing import forkserver
+
+    server = getattr(forkserver, "_forkserver", None)  # CPython's one ForkServer (private, since 3.4)
+    pid = getattr(server, "_forkserver_pid", None)
+    if server is None or pid is None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)  # it ignores only SIGINT, and closing its pipe waits for its imports
+    server._stop()  # closes its pipe and reaps it
