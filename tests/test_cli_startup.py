@@ -37,10 +37,14 @@ def test_run_starts_the_fork_server_before_it_imports_torch() -> None:
     code = ("import sys, atexit, ganbench.executors.forkserver as f; from ganbench.cli import main; seen = []; "
             "f.start = lambda: seen.append('torch' in sys.modules); atexit.register(lambda: print(*seen[:1])); "
             "main(['run', '--all', '--suite-file', '/nonexistent/suite.toml', *sys.argv[1:]])")
-    for args, started in ((["--workers", "2"], "False"), (["--workers", "1"], ""), (["--executor", "ray"], ""),
-                          (["--device", "cuda"], ""), (["--device", "cuda", "--runs-per-gpu", "2"], "False")):
+    import torch  # here, not in the subprocesses whose imports are checked
+
+    no_gpu = "suite.toml" if torch.cuda.is_available() else "no CUDA device is available"
+    for args, started, error in ((["--workers", "2"], "False", "suite.toml"), (["--workers", "1"], "", "suite.toml"),
+                                 (["--executor", "ray"], "", "suite.toml"), (["--device", "cuda"], "", no_gpu),
+                                 (["--device", "cuda", "--runs-per-gpu", "2"], "False", no_gpu)):
         done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
-        assert done.returncode == 2, (args, done.stderr)
+        assert done.returncode == 2 and error in done.stderr, (args, done.stderr)
         assert done.stdout.strip() == started, args
 
 

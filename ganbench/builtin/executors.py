@@ -11,13 +11,10 @@ from ganbench.specs import ExecutorOptions, ExecutorSpec
 def local(options: ExecutorOptions) -> Any:
     import torch
 
-    from ganbench.executors.forkserver import default_workers
+    from ganbench.executors.forkserver import pool_size
     from ganbench.executors.local import LocalExecutor
 
-    workers = options.workers
-    if workers is None:
-        workers = default_workers() if options.device == "cpu" else options.runs_per_gpu * torch.cuda.device_count()
-    return LocalExecutor(workers)
+    return LocalExecutor(pool_size(options.workers, options.device, options.runs_per_gpu, torch.cuda.device_count()))
 
 
 def ray(options: ExecutorOptions) -> Any:

@@ -78,13 +78,10 @@ def run(**options: Any) -> None:
 
 
 def _forks_workers(options: dict[str, Any]) -> bool:
-    """Whether the local executor will fork workers, as far as can be told before torch is imported.
-    On CUDA the pool is runs-per-gpu x GPUs (one GPU, one run per GPU: in this process), so there the
-    server starts early only for several runs per GPU; ``prepare()`` starts it for several GPUs."""
+    """Whether the local executor will fork workers, as far as can be told before torch is imported:
+    the GPUs are not counted yet, so CUDA is taken as one GPU (``prepare()`` starts the server for
+    more), and ``auto`` as the CPU (on a GPU machine the pool may still be one run, in this process)."""
     if options["executor_name"] != "local":
         return False
-    if options["workers"] is not None:
-        return bool(options["workers"] > 1)
-    if options["device"] == "cuda":
-        return bool(options["runs_per_gpu"] > 1)
-    return forkserver.default_workers() > 1  # auto on a GPU machine may still train in this process
+    device = "cuda" if options["device"] == "cuda" else "cpu"
+    return forkserver.pool_size(options["workers"], device, options["runs_per_gpu"], gpus=1) > 1

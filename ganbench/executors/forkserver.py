@@ -14,9 +14,14 @@ import signal
 from multiprocessing.context import BaseContext
 
 
-def default_workers() -> int:
-    """The local pool's size on CPU unless ``--workers`` says otherwise: one per core, at most 8."""
-    return max(1, min(len(os.sched_getaffinity(0)), 8))
+def pool_size(workers: int | None, device: str, runs_per_gpu: int, gpus: int) -> int:
+    """The local pool's size: ``--workers`` where given; else on CPU one per core, at most 8, and on
+    CUDA ``--runs-per-gpu`` per GPU."""
+    if workers is not None:
+        return workers
+    if device == "cpu":
+        return max(1, min(len(os.sched_getaffinity(0)), 8))
+    return runs_per_gpu * gpus
 
 
 # Imported by the fork server before it forks any worker.
