@@ -51,28 +51,35 @@ def _indicators(rng: np.random.RandomState, sizes: tuple[int, int], subsets: int
     return w
 
 
-def _weighted_rows(x: np.ndarray, y: np.ndarray, w: np.ndarray, diagonal: np.ndarray | None = None) -> np.ndarray:
-    """``w @ K`` for K = k(x, y), K built ``BLOCK`` rows at a time; with ``diagonal`` (x is y), K's
-    diagonal is stored there.
+def _weighted_rows(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``w @ K`` for K = k(x, y), K built ``BLOCK`` rows at a time.
 
     The whole matrix (32 MB at 2,000 x 2,000) went through memory five times to be scaled, shifted and
     cubed; a block is cubed while it is in cache (a run's KID: 103 -> 90 ms). The sums are the same up
     to float64 rounding (the products are added block by block: about 1e-15 relative in KID)."""
     weighted = np.zeros((w.shape[0], len(y)))
     for start in range(0, len(x), BLOCK):
-        block = _poly(x[start:start + BLOCK], y)
-        weighted += w[:, start:start + BLOCK] @ block
-        if diagonal is not None:
-            rows = np.arange(len(block))
-            diagonal[start + rows] = block[rows, start + rows]
+        weighted += w[:, start:start + BLOCK] @ _poly(x[start:start + BLOCK], y)
     return weighted
 
 
 def _within(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Σ_{i≠j} k(x_i, x_j) over each subset (one row of ``w`` per subset)."""
-    diagonal = np.zeros(len(x))
-    weighted = _weighted_rows(x, x, w, diagonal)
-    return np.einsum("si,si->s", weighted, w) - w @ diagonal
+    """Σ_{i≠j} k(x_i, x_j) over each subset (one row of ``w`` per subset).
+
+    K = k(x, x) is symmetric, so only the blocks on and right of the diagonal are built: each block
+    right of it stands for its mirror image too (counted twice), which halves the kernel work (a
+    run's KID: 112 -> 80 ms on the AVX2 machine). The diagonal k(x_i, x_i) is taken out."""
+    sums = np.zeros(w.shape[0])
+    for start in range(0, len(x), BLOCK):
+        stop = min(start + BLOCK, len(x))
+        block = _poly(x[start:stop], x[start:])  # rows start:stop, columns start: (the diagonal block first)
+        weighted = w[:, start:stop] @ block
+        rows = np.arange(stop - start)
+        diagonal = block[rows, rows]
+        inside = stop - start
+        sums += np.einsum("si,si->s", weighted[:, :inside], w[:, start:stop]) - w[:, start:stop] @ diagonal
+        sums += 2 * np.einsum("si,si->s", weighted[:, inside:], w[:, stop:])
+    return sums
 
 
 def kid(fake: Tensor, real: Tensor, subsets: int, subset_size: int) -> tuple[float, float]:
