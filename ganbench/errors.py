@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ganbench.data.idx import DataError
 from ganbench.formats import UnknownFormat
-from ganbench.metrics.inception import ExtractorUnavailable
+from ganbench.metrics.inception_weights import ExtractorUnavailable
 from ganbench.metrics.registry import UnknownExtractor
 from ganbench.plugins import PluginError, UnknownComponent
 from ganbench.suites import SuiteError

@@ -11,7 +11,7 @@ import torch_fidelity
 from torch_fidelity import feature_extractor_inceptionv3 as tf_inception
 from torchvision.transforms.functional import gaussian_blur
 
-from ganbench.metrics import inception
+from ganbench.metrics import inception, inception_weights
 from ganbench.metrics.fidelity import TensorImages
 
 N = 64  # per set: InceptionV3 runs a few images per second on a CPU
@@ -42,7 +42,7 @@ def test_env_var_naming_a_missing_file_says_so(monkeypatch: pytest.MonkeyPatch, 
 
 
 def test_no_weights_anywhere_says_how_to_provide_them(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(inception, "_FID_HELPER_DIST", "no-such-distribution-ganbench")
+    monkeypatch.setattr(inception_weights, "_FID_HELPER_DIST", "no-such-distribution-ganbench")
     with pytest.raises(inception.ExtractorUnavailable) as err:
         inception.locate_weights()
     message = str(err.value)

@@ -1,6 +1,6 @@
-"""The shipped Fashion-MNIST feature extractor: a small CNN classifier trained on Fashion-MNIST's train
-split, and the network family and torch-fidelity adapter the other domain extractors reuse
-(``ganbench.metrics.extractors`` lists them all).
+"""The shipped Fashion-MNIST feature extractor, a small CNN classifier trained on Fashion-MNIST's train
+split, and the torch-fidelity adapters of every shipped domain extractor. The CNN family they share
+is in ``cnn.py`` and the table of them in ``extractors.py``; neither imports torch-fidelity.
 
 InceptionV3 needs downloaded weights and runs ~9 img/s on a CPU; this network runs thousands per
 second offline. Its 128-d penultimate layer is the FID/KID/PR feature space. FIDs computed with it
@@ -9,97 +9,42 @@ are only comparable with FIDs computed with the same weights (the version is the
 
 from __future__ import annotations
 
-import hashlib
 from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
 
 import torch
 import torch.nn.functional as F
-from torch import Tensor, nn
-from torch.nn.utils.fusion import fuse_conv_bn_eval
+from torch import Tensor
 from torch_fidelity.feature_extractor_base import FeatureExtractorBase
 from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY, register_feature_extractor
 
-from ganbench.data.luminance import luminance
+from ganbench.metrics.cnn import (  # the network family, here too for the callers that imported it from here
+    _MEAN,
+    _STD,
+    FashionCnn,
+    SmallCnn,
+    fold_batch_norm,
+    load_network,
+    pool_before_relu,
+    preprocess,
+    weights_version,
+)
+from ganbench.metrics.extractors import (
+    FASHION_NAME,
+    FASHION_WEIGHTS,
+    SHAPES_MEAN,
+    SHAPES_N_CLASSES,
+    SHAPES_STD,
+    SHAPES_WEIGHTS,
+    STACKED_NAME,
+)
 
-NAME = "fashion-mnist-cnn"
-WEIGHTS = Path(__file__).parent / "weights" / f"{NAME}.pt"
-_MEAN, _STD = 0.286, 0.353  # Fashion-MNIST train pixel statistics in [0, 1]
-
-
-class SmallCnn(nn.Module):
-    """3 conv blocks (32-64-128) on 1-channel 28x28 input -> global average pool (128-d features)
-    -> ``n_classes`` logits."""
-
-    def __init__(self, n_classes: int = 10) -> None:
-        super().__init__()
-        self.body = nn.Sequential(
-            nn.Conv2d(1, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(64, 128, 3, padding=1), nn.BatchNorm2d(128), nn.ReLU(),
-            nn.AdaptiveAvgPool2d(1), nn.Flatten(),
-        )
-        self.head = nn.Linear(128, n_classes)
-
-    def features(self, x: Tensor) -> Tensor:
-        return self.body(x)
-
-    def forward(self, x: Tensor) -> Tensor:
-        return self.head(self.body(x))
-
-
-FashionCnn = SmallCnn  # the Fashion-MNIST classifier is the 10-class member of the family
-
-
-def preprocess(images: Tensor, mean: float = _MEAN, std: float = _STD) -> Tensor:
-    """uint8 (N, 1 or 3, H, W) -> normalised float (N, 1, 28, 28)."""
-    x = images.float() / 255.0
-    if x.shape[1] == 3:
-        x = luminance(x)
-    if x.shape[-2:] != (28, 28):
-        x = F.interpolate(x, size=(28, 28), mode="bilinear", antialias=True, align_corners=False)
-    return (x - mean) / std
-
-
-def load_network(path: Path = WEIGHTS, n_classes: int = 10) -> SmallCnn:
-    """The trained classifier, in eval mode (``weights_only``: loading runs no code)."""
-    net = SmallCnn(n_classes)
-    net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
-    return net.eval()
-
-
-def fold_batch_norm(net: SmallCnn) -> SmallCnn:
-    """The same eval-mode network with each BatchNorm folded into the conv before it."""
-    layers, folded = list(net.body), []
-    while layers:
-        layer = layers.pop(0)
-        norm = layers[0] if layers else None
-        if isinstance(layer, nn.Conv2d) and isinstance(norm, nn.BatchNorm2d):
-            layer = fuse_conv_bn_eval(layer, norm)
-            layers.pop(0)
-        folded.append(layer)
-    net.body = nn.Sequential(*folded)
-    return net.eval()
-
-
-def pool_before_relu(net: SmallCnn) -> SmallCnn:
-    """The same network with each ReLU -> max-pool pair run as max-pool -> ReLU, the ReLU in place.
-
-    max(relu(a), relu(b)) = relu(max(a, b)) exactly (ReLU is monotone), so the features are the same
-    to the bit, and the ReLU reads a quarter of the values."""
-    layers, swapped = list(net.body), []
-    while layers:
-        layer = layers.pop(0)
-        if isinstance(layer, nn.ReLU) and layers and isinstance(layers[0], nn.MaxPool2d):
-            swapped.append(layers.pop(0))
-        swapped.append(nn.ReLU(inplace=True) if isinstance(layer, nn.ReLU) else layer)
-    net.body = nn.Sequential(*swapped)
-    return net.eval()
-
-
-def weights_version(path: Path = WEIGHTS) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+__all__ = ["NAME", "WEIGHTS", "CnnExtractor", "FashionCnn", "FashionCnnExtractor", "ShapesCnnExtractor", "SmallCnn",
+           "StackedFashionCnnExtractor", "ensure_registered", "fold_batch_norm", "load_network", "pool_before_relu",
+           "preprocess", "weights_version"]
+NAME = FASHION_NAME
+WEIGHTS = FASHION_WEIGHTS
 
 
 class CnnExtractor(FeatureExtractorBase):
@@ -145,6 +90,39 @@ class CnnExtractor(FeatureExtractorBase):
 
 class FashionCnnExtractor(CnnExtractor):
     """The Fashion-MNIST CNN (``fashion-mnist-cnn``): ``CnnExtractor``'s defaults."""
+
+
+class ShapesCnnExtractor(CnnExtractor):
+    """``shapes-cnn``: features ``penultimate`` (128-d) and ``logits`` (5 independent per-kind logits)."""
+
+    WEIGHTS = SHAPES_WEIGHTS
+    N_CLASSES = SHAPES_N_CLASSES
+    MEAN = SHAPES_MEAN
+    STD = SHAPES_STD
+
+
+class StackedFashionCnnExtractor(CnnExtractor):
+    """``stacked-fashion-mnist-cnn``: each channel of a uint8 (N, 3, H, W) image through the
+    Fashion-MNIST CNN (``CnnExtractor``'s defaults). Features ``penultimate`` (384-d: the three
+    128-d vectors, R, G, B) and ``logits`` (1000-d joint log-probabilities of mode 100*c0 + 10*c1 + c2)."""
+
+    def forward(self, x: Tensor) -> tuple[Tensor, ...]:
+        if x.dim() != 4 or x.shape[1] != 3:
+            raise ValueError(f"{STACKED_NAME} expects (N, 3, H, W) images, got {tuple(x.shape)}")
+        n, _, h, w = x.shape
+        channels = preprocess(x.to(torch.uint8).reshape(n * 3, 1, h, w))  # image i, channel c -> row 3i+c
+        channels = channels.contiguous(memory_format=torch.channels_last)
+        feats = self.net.features(channels)
+        out: dict[str, Tensor] = {"penultimate": feats.reshape(n, 3 * feats.shape[1])}
+        if "logits" in self.features_list:
+            logp = F.log_softmax(self.net.head(feats), dim=1).reshape(n, 3, -1)
+            joint = logp[:, 0, :, None, None] + logp[:, 1, None, :, None] + logp[:, 2, None, None, :]
+            out["logits"] = joint.reshape(n, -1)
+        return tuple(out[name].float() for name in self.features_list)
+
+    @staticmethod
+    def get_dummy_input_for_compile() -> Tensor:
+        return torch.zeros(1, 3, 28, 28, dtype=torch.uint8)
 
 
 @cache

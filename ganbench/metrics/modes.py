@@ -15,7 +15,7 @@ from functools import cache
 import torch
 from torch import Tensor
 
-from ganbench.metrics.extractor import FashionCnn, load_network, preprocess
+from ganbench.metrics.cnn import FashionCnn, load_network, preprocess
 from ganbench.training.seeding import global_rng_untouched
 
 STACKED_MODES = 1000

@@ -11,10 +11,8 @@ from torch import Tensor
 
 from ganbench.datakinds import DataKind
 from ganbench.metrics.fidelity import extract, reference_features
+from ganbench.metrics.version import METRICS_VERSION
 from ganbench.specs import DatasetSpec, MetricSpec, ScoreInput
-
-# Bumped whenever a metric's definition changes, so records scored the old way are never reused.
-METRICS_VERSION = 3  # 3: density/coverage balls are open (distance < radius)
 
 
 def applies(metric: MetricSpec, kind: DataKind, dataset: DatasetSpec, channels: int) -> bool:

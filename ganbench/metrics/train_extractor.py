@@ -11,7 +11,7 @@ import torch.nn.functional as F
 
 from ganbench.data import shapes
 from ganbench.data.fashion_mnist import load_split
-from ganbench.metrics.extractor import WEIGHTS, FashionCnn, SmallCnn, preprocess
+from ganbench.metrics.cnn import WEIGHTS, FashionCnn, SmallCnn, preprocess
 from ganbench.metrics.extractors import SHAPES_MEAN, SHAPES_N_CLASSES, SHAPES_STD, SHAPES_WEIGHTS
 from ganbench.store import atomic_write_bytes
 from ganbench.training.seeding import seed_everything

@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
-from ganbench.metrics.inception import ExtractorUnavailable
+from ganbench.metrics.inception_weights import ExtractorUnavailable
 
 NAME = "vgg16"
 ENV_VAR = "GANBENCH_VGG16_WEIGHTS"
