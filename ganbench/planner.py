@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from ganbench.execute import context
 from ganbench.executors.cost import longest_first
+from ganbench.runcontext import context
 from ganbench.runspec import RunSpec, run_id
 from ganbench.store import RunStore
 

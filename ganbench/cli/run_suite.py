@@ -21,13 +21,13 @@ import click
 
 from ganbench import plugins, stacking
 from ganbench.errors import USER_ERRORS
-from ganbench.execute import dataset_splits, feature_extractor, scored_in_trained_space
 from ganbench.executors.local import LocalExecutor
 from ganbench.leaderboard import format_summary, runs_table, summary_table, write_frames
 from ganbench.metrics import registry
 from ganbench.metrics.registry import check_available
 from ganbench.planner import Executor, ExecutorUnavailable, Interrupted, Settings, drive, plan
 from ganbench.progress import suite_bar
+from ganbench.runcontext import dataset_splits, feature_extractor, scored_in_trained_space
 from ganbench.runspec import RunSpec
 from ganbench.specs import ExecutorOptions
 from ganbench.suites import Suite, expand, load_suite, load_suite_file, select

@@ -18,7 +18,7 @@ from functools import cache
 
 import torch
 
-from ganbench.execute import catalog, dataset_splits, incompatible
+from ganbench.runcontext import catalog, dataset_splits, incompatible
 from ganbench.runspec import RunSpec
 from ganbench.training.trainer import build_networks
 
