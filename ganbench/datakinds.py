@@ -13,15 +13,23 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import Tensor, nn
-from torchvision.utils import save_image
 
 from ganbench.conditioning import bind, evenly
 from ganbench.data.luminance import luminance
 from ganbench.data.points import scatter
 from ganbench.specs import ARCHITECTURE_OFFERS, ArchitectureSpec, ConditioningSpec, DatasetSpec, ImageData, PointData
+
+
+def _save_png(images: Tensor, buffer: io.BytesIO, **grid: Any) -> None:
+    """torchvision's ``save_image``, imported on first use: torchvision takes a second or more to import
+    (it imports torch._dynamo), and the process that plans a suite never draws a picture."""
+    from torchvision.utils import save_image
+
+    save_image(images, buffer, **grid)
 
 
 def to_unit_range(images: Tensor) -> Tensor:
@@ -152,7 +160,7 @@ class Images(DataKind):
 
     def picture(self, fake: Tensor, real: Tensor) -> bytes:
         buffer = io.BytesIO()
-        save_image(fake[:64].float() / 255.0, buffer, format="png", nrow=8)
+        _save_png(fake[:64].float() / 255.0, buffer, format="png", nrow=8)
         return buffer.getvalue()
 
     def headline(self, metrics: dict[str, float]) -> str:
@@ -193,7 +201,7 @@ class Points(DataKind):
 
     def picture(self, fake: Tensor, real: Tensor) -> bytes:
         buffer = io.BytesIO()
-        save_image(scatter(fake, real).float() / 255.0, buffer, format="png")
+        _save_png(scatter(fake, real).float() / 255.0, buffer, format="png")
         return buffer.getvalue()
 
     def headline(self, metrics: dict[str, float]) -> str:
@@ -234,7 +242,7 @@ class LabelledImages(Images):
     def picture(self, fake: Tensor, real: Tensor) -> bytes:
         buffer = io.BytesIO()
         rows = max(1, min(8, fake.shape[0] // self.n_classes))
-        save_image(fake[: rows * self.n_classes].float() / 255.0, buffer, format="png", nrow=self.n_classes)
+        _save_png(fake[: rows * self.n_classes].float() / 255.0, buffer, format="png", nrow=self.n_classes)
         return buffer.getvalue()
 
     def headline(self, metrics: dict[str, float]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 
@@ -87,3 +88,18 @@ def test_every_subcommand_resolves_under_its_own_name() -> None:
         command = main.get_command(ctx, name)
         assert command is not None and command.name == name
     assert main.get_command(ctx, "no-such-command") is None
+
+
+def test_the_process_that_plans_a_suite_never_imports_the_scoring_code(tmp_path: Path) -> None:
+    """It plans and dispatches; the workers, forked from a server that imported it once, score. So
+    torch-fidelity and torchvision (1.5 s before the first run could start on a 2-core CPU) stay out
+    of it, and its runs are still scored."""
+    code = ("import sys, atexit; from ganbench.cli import main; heavy = ('torch_fidelity', 'torchvision', "
+            "'ganbench.execute'); atexit.register(lambda: print('imported:', *(m for m in heavy if m in sys.modules))); "
+            "main(['run', '--suite', 'smoke', '--arch', 'dcgan', '--loss', 'non-saturating', '--reg', 'none', "
+            "'--workers', '2', '--out', sys.argv[1], '--store', sys.argv[2]])")
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "out"), str(tmp_path / "store")],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count(": completed, fid ") == 2, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "imported:", done.stdout

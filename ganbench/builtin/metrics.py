@@ -1,17 +1,22 @@
 """Built-in metrics, registered through the same hook as a plugin's: fidelity in the dataset's
-feature space, spectral sharpness, and mode coverage. Their order is the order of the table columns."""
+feature space, spectral sharpness, and mode coverage. Their order is the order of the table columns.
+
+The fidelity code (torch-fidelity, torchvision: a second or more to import) is imported when a metric
+is computed, not when the catalog loads: the process that plans a suite loads the catalog and never
+scores (docs/performance.md, "Start-up")."""
 
 from __future__ import annotations
 
 from ganbench.datakinds import kind_of
 from ganbench.hookspecs import RegisterMetric, hookimpl
 from ganbench.metrics import spectrum
-from ganbench.metrics.fidelity import DC_NEIGHBOURHOOD, density_coverage, fidelity_from_features, protocol
 from ganbench.metrics.modes import coverage
 from ganbench.specs import Column, MetricSpec, Scored, ScoreInput
 
 
 def _fidelity(data: ScoreInput) -> Scored:
+    from ganbench.metrics.fidelity import fidelity_from_features, protocol
+
     fake_f, real_f = data.features()
     return (fidelity_from_features(fake_f, real_f),
             protocol(data.feature_extractor, int(data.fake.shape[0]), int(data.real.shape[0])))
@@ -36,6 +41,8 @@ def _modes(data: ScoreInput) -> Scored:
 def _classes(data: ScoreInput) -> Scored:
     """Per class c: FID and coverage of the fakes asked for c against the reference images of c, in
     the run's feature space; the share of fakes the dataset's shipped classifier puts in c."""
+    from ganbench.metrics.fidelity import DC_NEIGHBOURHOOD, density_coverage, fidelity_from_features
+
     if data.fake_labels is None or data.real_labels is None:
         raise ValueError("a class-conditional run needs the fakes' and the reference's classes")
     fake_f, real_f = data.features()

@@ -1,8 +1,9 @@
 """`ganbench run`: its options, and the fork server started before anything heavy is imported.
 
-The work is in ``run_suite.py``, whose imports (torch, torch-fidelity, torchvision, pandas) take
-about 4-5 s on a 2-core CPU, and the fork server's about 4 s. Started first, the server imports on
-one core while this process imports on the other: the quick suite's first runs start 1.6 s sooner
+The work is in ``run_suite.py``, whose imports (torch, the catalog, pandas) take about 3 s on a
+2-core CPU, and the fork server's (those, and torch-fidelity and torchvision for scoring) about
+3.5 s. Started first, the server imports on one core while this process imports on the other; this
+process, which plans and dispatches but never scores, does without torch-fidelity and torchvision
 (docs/performance.md, "Start-up").
 """
 

@@ -24,8 +24,9 @@ def pool_size(workers: int | None, device: str, runs_per_gpu: int, gpus: int) ->
     return runs_per_gpu * gpus
 
 
-# Imported by the fork server before it forks any worker.
-PRELOAD = ["ganbench.executors.local"]
+# Imported by the fork server before it forks any worker: the pool, and what its runs import (the
+# main process plans without ``execute``, so the server is where the workers get it).
+PRELOAD = ["ganbench.executors.local", "ganbench.execute"]
 
 
 def context() -> BaseContext:

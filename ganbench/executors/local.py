@@ -25,7 +25,6 @@ from typing import Any
 import torch
 
 from ganbench import progress
-from ganbench.execute import execute
 from ganbench.executors import forkserver
 from ganbench.planner import Finish, Plan, Settings, Task, failure_record
 
@@ -130,6 +129,11 @@ class LocalExecutor:
 
 
 def run_task(task: Task, settings: Settings) -> dict[str, Any]:
-    """One task, in whichever process runs it: trained under its claim, its record written to the store."""
+    """One task, in whichever process runs it: trained under its claim, its record written to the store.
+
+    ``execute`` (torch-fidelity, torchvision: a second or more) is imported here, by the processes that
+    run: the fork server preloads it for its workers, and the planning process does without it."""
+    from ganbench.execute import execute
+
     return execute(task.spec, settings.data_root, str(settings.store_root), settings.checkpoint_every,
                    settings.bars, settings.force, expected_id=task.run_id)
