@@ -95,7 +95,8 @@ def test_the_process_that_plans_a_suite_never_imports_the_scoring_code(tmp_path:
     torch-fidelity and torchvision (1.5 s before the first run could start on a 2-core CPU) stay out
     of it, and its runs are still scored."""
     code = ("import sys, atexit; from ganbench.cli import main; heavy = ('torch_fidelity', 'torchvision', "
-            "'ganbench.execute'); atexit.register(lambda: print('imported:', *(m for m in heavy if m in sys.modules))); "
+            "'ganbench.execute'); "
+            "atexit.register(lambda: print('imported:', *(m for m in heavy if m in sys.modules))); "
             "main(['run', '--suite', 'smoke', '--arch', 'dcgan', '--loss', 'non-saturating', '--reg', 'none', "
             "'--workers', '2', '--out', sys.argv[1], '--store', sys.argv[2]])")
     done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "out"), str(tmp_path / "store")],
