@@ -11,6 +11,8 @@ import numpy as np
 import torch
 from threadpoolctl import threadpool_limits
 
+from ganbench.allocator import keep_freed_memory
+
 # NumPy's and SciPy's OpenBLAS (the metrics' KID kernels, FID's covariances and eigenvalues) read
 # this when they load; one already loaded is limited by threadpool_limits below.
 BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -68,8 +70,11 @@ def seed_everything(seed: int, device: torch.device) -> None:
     One thread because reductions split across threads may add in a different order; pinning it
     makes a CPU run bit-for-bit repeatable on the same machine and torch build. NumPy's and SciPy's
     BLAS, which score every run on the CPU whatever the device, get one thread on every device.
+    The process also keeps the memory it frees (``allocator.py``: faster, and no value changes); that
+    one setting is not put back by ``process_settings_kept``.
     """
     one_blas_thread()
+    keep_freed_memory()
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
