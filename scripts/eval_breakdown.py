@@ -85,8 +85,9 @@ def main() -> None:
         size = min(KID_SUBSET_SIZE, len(fake_f), len(real_f))
         timed("final: FID", fidelity_from_features, fake_f, real_f, kid=False, prc=False)
         timed("final: KID", kid.kid, fake_f, real_f, KID_SUBSETS, size)
-        timed("final: precision/recall", precision_recall, fake_f, real_f)
-        timed("final: density/coverage", density_coverage, fake_f, real_f)
+        between = timed("final: fake-real distances (both below)", torch.cdist, fake_f, real_f)
+        timed("final: precision/recall", precision_recall, fake_f, real_f, between=between)
+        timed("final: density/coverage", density_coverage, fake_f, real_f, between=between)
         inputs = ScoreInput(fake, real, dataset, spec.channels, extractor, functools.partial(tuple, (fake_f, real_f)),
                             None, kind.eval_labels(0, fake.shape[0]), None)
         for metric in table:

@@ -16,6 +16,7 @@ from ganbench.metrics import extractor
 from ganbench.metrics.fidelity import (
     cache_key,
     density_coverage,
+    extract,
     fidelity,
     kth_nearest,
     precision_recall,
@@ -169,3 +170,32 @@ def test_precision_recall_equals_torch_fidelity_to_the_bit(n_fake: int, n_real: 
     assert 0.05 < first[0] < 1 and 0.05 < first[1] < 1  # a case where both can move
     shifted = precision_recall(fake + 3.0, real)
     assert shifted[0] < first[0] and shifted[1] < first[1]
+
+
+def _inside_in_float64(fake: torch.Tensor, real: torch.Tensor, k: int) -> dict[str, float]:
+    """density/coverage with every fake-real distance in float64 (what ganbench computed before 0.7.2)."""
+    fake64, real64 = fake.double(), real.double()
+    radii = kth_nearest(torch.cdist(real64, real64), k + 1)
+    inside = torch.cdist(fake64, real64) < radii.unsqueeze(0)
+    return {"density": float(inside.sum() / (k * fake.shape[0])), "coverage": float(inside.any(0).double().mean())}
+
+
+def test_density_coverage_equals_the_float64_computation(real_pair: tuple[torch.Tensor, torch.Tensor]) -> None:
+    """Pairs far from a ball's boundary are decided on float32 distances, the rest again in float64:
+    the values are those of float64 distances throughout, here on real features and on fakes put
+    within float32 rounding of the boundaries."""
+    train, reference = real_pair
+    fake_f, real_f = (extract(x, FE) for x in (blur(train, 0.5), reference))
+    assert density_coverage(fake_f, real_f) == _inside_in_float64(fake_f, real_f, 5)
+    # For each real, fakes at its radius times (1 +- eps) along a random direction: float32 distances
+    # cannot tell most of these from the radius, and 1e-3 lies near the edge of the float64 band.
+    real = real_f[:400]
+    radii = kth_nearest(torch.cdist(real.double(), real.double()), 2)
+    noise = torch.randn(400, real.shape[1], generator=torch.Generator().manual_seed(0))
+    direction = torch.nn.functional.normalize(noise.double(), dim=1)
+    fakes = [real.double() + direction * (radii * (1 + eps)).unsqueeze(1)
+             for eps in (-1e-3, -1e-5, -1e-7, 1e-7, 1e-5, 1e-3)]
+    fake = torch.cat(fakes).float()
+    expected = _inside_in_float64(fake, real, 1)
+    assert 0 < expected["density"] < 1  # some inside, some outside
+    assert density_coverage(fake, real, k=1) == expected

@@ -106,20 +106,66 @@ def reference_features(images: Tensor, feature_extractor: str, dataset_sha256: s
     return feats
 
 
-def density_coverage(fake: Tensor, real: Tensor, k: int = DC_NEIGHBOURHOOD) -> dict[str, float]:
+def density_coverage(fake: Tensor, real: Tensor, k: int = DC_NEIGHBOURHOOD,
+                     between: Tensor | None = None) -> dict[str, float]:
     """Naeem et al. 2020. With r_i the distance from real X_i to its k-th nearest real neighbour:
     density = 1/(kM) sum_j sum_i 1[|Y_j - X_i| < r_i] (1 on matching distributions, may exceed 1);
     coverage = 1/N sum_i 1[min_j |Y_j - X_i| < r_i] (in [0, 1]).
-    The balls are open (strict <), as in the authors' ``prdc`` package: a fake on a boundary is outside."""
-    real, fake = real.double(), fake.double()
+    The balls are open (strict <), as in the authors' ``prdc`` package: a fake on a boundary is outside.
+
+    Each fake-real pair is decided in float64. ``between`` (float32 ``torch.cdist(fake, real)``, which
+    precision/recall computes anyway; computed here when not given) decides every pair farther from
+    its ball's boundary than float32 rounding can move a distance (``_inside_counts``); only the
+    pairs within that band are measured again in float64. A run's density/coverage: 55 -> 10 ms."""
+    real64, fake64 = real.double(), fake.double()
     # k + 1: each point is its own nearest. The radii depend on the reference alone: once per worker.
-    radii = memo.reference_value("dc-radii", real, lambda: kth_nearest(torch.cdist(real, real), k + 1), k)
-    inside = torch.cdist(fake, real) < radii.unsqueeze(0)  # (M, N)
-    return {"density": float(inside.sum() / (k * fake.shape[0])),
-            "coverage": float(inside.any(0).double().mean())}
+    radii = memo.reference_value("dc-radii", real64, lambda: kth_nearest(torch.cdist(real64, real64), k + 1), k)
+    if between is None:
+        between = torch.cdist(fake.float(), real.float())
+    counts = _inside_counts(fake64, real64, radii, between)  # (N,): fakes inside each real's ball
+    return {"density": float(counts.sum() / (k * fake.shape[0])),
+            "coverage": float((counts > 0).double().mean())}
 
 
-def precision_recall(fake: Tensor, real: Tensor, k: int = PRC_NEIGHBOURHOOD) -> tuple[float, float]:
+_UNIT_ROUNDOFF = 2.0 ** -24  # float32
+_BLOCK_ROWS = 256  # fake rows compared at a time: 256 x 2,000 float32 is 2 MB, about a core's L2 cache
+
+
+def _inside_counts(fake: Tensor, real: Tensor, radii: Tensor, between: Tensor) -> Tensor:
+    """For each real X_i, how many fakes Y_j have |Y_j - X_i| < r_i in float64, from float32 distances.
+
+    The float32 distance d' of a pair (``torch.cdist``: sqrt(|x|^2 + |y|^2 - 2 x.y), one inner product
+    of D + 2 terms) satisfies |d'^2 - d^2| <= e_i = 4 g (max_j |Y_j| + |X_i|)^2 + 4 u r_i^2, with
+    g = (D + 2) u / (1 - (D + 2) u) and u float32's unit roundoff: twice the textbook bound on an
+    inner product's rounding in any summation order, plus the square root's. So with
+    delta_i = 2 e_i / r_i, d' < r_i - delta_i implies d < r_i and d' > r_i + delta_i implies d > r_i
+    (the squares differ by more than e_i). The pairs in between, a few hundred of 4 million in a
+    quick run, are measured again as sqrt(sum (y - x)^2) in float64."""
+    if not bool(torch.isfinite(fake).all()):  # a bound needs finite norms: every pair in float64
+        return (torch.cdist(fake, real) < radii).sum(0)
+    width = fake.shape[1] + 2
+    rounding = width * _UNIT_ROUNDOFF / (1 - width * _UNIT_ROUNDOFF)
+    error = 4 * rounding * (fake.norm(dim=1).max() + real.norm(dim=1)) ** 2 + 4 * _UNIT_ROUNDOFF * radii ** 2
+    delta = torch.where(radii > 0, 2 * error / radii, torch.inf)
+    # Rounded outwards to float32, so the band only widens.
+    low = torch.nextafter((radii - delta).float(), torch.tensor(-torch.inf))
+    high = torch.nextafter((radii + delta).float(), torch.tensor(torch.inf))
+    below = torch.zeros(len(real), dtype=torch.int32)  # pairs surely inside, per real
+    up_to = torch.zeros(len(real), dtype=torch.int32)  # pairs not surely outside
+    for start in range(0, len(fake), _BLOCK_ROWS):
+        block = between[start:start + _BLOCK_ROWS]
+        below += (block < low).sum(0, dtype=torch.int32)
+        up_to += (block <= high).sum(0, dtype=torch.int32)
+    columns = (up_to != below).nonzero().squeeze(1)  # reals with a pair in the band
+    band = between[:, columns]
+    rows, where = ((band >= low[columns]) & (band <= high[columns])).nonzero(as_tuple=True)
+    cols = columns[where]
+    distances = (fake[rows] - real[cols]).square().sum(1).sqrt()
+    return below.long().index_add_(0, cols, (distances < radii[cols]).long())
+
+
+def precision_recall(fake: Tensor, real: Tensor, k: int = PRC_NEIGHBOURHOOD,
+                     between: Tensor | None = None) -> tuple[float, float]:
     """torch-fidelity's improved precision and recall (Kynkäänniemi et al. 2019): the share of fakes
     inside some real sample's k-NN ball, and of reals inside some fake's (closed balls).
 
@@ -128,13 +174,15 @@ def precision_recall(fake: Tensor, real: Tensor, k: int = PRC_NEIGHBOURHOOD) -> 
     except that the real radii depend on the reference alone and are computed once per worker, and
     that the fake-real distances are computed once for both directions (torch-fidelity's
     ``calculate_precision_recall_full`` transposes them too). Larger inputs, which torch-fidelity
-    splits into batches, go to torch-fidelity itself."""
+    splits into batches, go to torch-fidelity itself. ``between``: ``torch.cdist(fake, real)``, when
+    the caller has it."""
     if max(len(fake), len(real)) > PRC_BATCH:
         out = prc_features_to_metric(fake, real, prc_neighborhood=k, save_cpu_ram=True, verbose=False)
         return float(out["precision"]), float(out["recall"])
     fake_radii = kth_nearest(torch.cdist(fake, fake), k + 1)
     real_radii = memo.reference_value("prc-radii", real, lambda: kth_nearest(torch.cdist(real, real), k + 1), k)
-    between = torch.cdist(fake, real)  # (fakes, reals)
+    if between is None:
+        between = torch.cdist(fake, real)  # (fakes, reals)
     recall = (between <= fake_radii.unsqueeze(1)).any(dim=0).float().mean().item()
     precision = (between <= real_radii).any(dim=1).float().mean().item()
     return float(precision), float(recall)
@@ -154,8 +202,9 @@ def fidelity_from_features(fake: Tensor, real: Tensor, kid: bool = True, prc: bo
         size = min(KID_SUBSET_SIZE, len(fake), len(real))
         scores["kid"], scores["kid_std"] = kernel_distance.kid(fake, real, KID_SUBSETS, size)
     if prc:
-        scores["precision"], scores["recall"] = precision_recall(fake, real)
-        scores.update(density_coverage(fake, real))
+        between = torch.cdist(fake, real)  # fake-real distances, for both
+        scores["precision"], scores["recall"] = precision_recall(fake, real, between=between)
+        scores.update(density_coverage(fake, real, between=between))
     return scores
 
 
