@@ -65,7 +65,7 @@ def test_quick_suite_adds_recipes_and_marks_those_it_already_has(builtin_catalog
     gp = by_entry["wgan-gp (dcgan/wasserstein/gradient-penalty)"]
     assert (gp.optimizer, gp.beta1, gp.beta2, gp.d_steps_per_g_step) == ("adam", 0.0, 0.9, 5)
     # Equal budgets in generator steps and samples for every entry, recipes included.
-    assert {(s.generator_steps, s.batch_size, s.fid_samples) for s in specs} == {(160, 32, 2000)}
+    assert {(s.generator_steps, s.batch_size, s.fid_samples) for s in specs} == {(192, 32, 2000)}
     assert len(specs) == len(by_entry) * len(suite.seeds)
 
 

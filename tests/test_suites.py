@@ -35,7 +35,7 @@ def test_one_factor_at_a_time_expansion(builtin_catalog: Catalog) -> None:
     baseline = ("dcgan", "non-saturating", "none")
     assert all(sum(a != b for a, b in zip(e, baseline, strict=True)) <= 1 for e in entries_seen)
     # Same budget and seeds for every entry.
-    assert {(s.generator_steps, s.batch_size, s.fid_samples) for s in specs} == {(160, 32, 2000)}
+    assert {(s.generator_steps, s.batch_size, s.fid_samples) for s in specs} == {(192, 32, 2000)}
     assert sorted(s.seed for s in specs if s.entry == "mlp/non-saturating/none") == [0, 1, 2]
 
 
