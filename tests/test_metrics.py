@@ -173,7 +173,7 @@ def test_precision_recall_equals_torch_fidelity_to_the_bit(n_fake: int, n_real: 
 
 
 def _inside_in_float64(fake: torch.Tensor, real: torch.Tensor, k: int) -> dict[str, float]:
-    """density/coverage with every fake-real distance in float64 (what ganbench computed before 0.7.2)."""
+    """density/coverage with every fake-real distance in float64 (what ganbench computed before 0.8.0)."""
     fake64, real64 = fake.double(), real.double()
     radii = kth_nearest(torch.cdist(real64, real64), k + 1)
     inside = torch.cdist(fake64, real64) < radii.unsqueeze(0)
