@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import click
+from click.testing import CliRunner
 
 from ganbench.cli import COMMANDS, SUMMARIES, main
 
@@ -79,6 +80,23 @@ def test_help_lists_each_subcommand_as_its_own_help_says_without_importing_it() 
     for name in COMMANDS:
         command = main.get_command(ctx, name)
         assert command is not None and SUMMARIES[name] == command.get_short_help_str(limit=10_000), name
+
+
+def test_a_long_summary_is_cut_at_a_word_and_marked() -> None:
+    from ganbench.cli import shorten
+
+    assert shorten("Show, compare and merge leaderboard CSVs.", 100) == "Show, compare and merge leaderboard CSVs."
+    assert shorten("Show, compare and   merge\nleaderboard CSVs.", 100) == "Show, compare and merge leaderboard CSVs."
+    assert shorten("Show, compare and merge leaderboard CSVs.", 20) == "Show, compare and..."
+    assert shorten("Show, compare and merge leaderboard CSVs.", 21) == "Show, compare and..."
+    assert shorten("Show, compare and merge leaderboard CSVs.", 26) == "Show, compare and merge..."
+    assert shorten("Incomprehensibilities everywhere.", 10) == "..."
+
+
+def test_help_on_a_narrow_terminal_cuts_each_summary_within_its_column() -> None:
+    out = CliRunner().invoke(main, ["--help"], terminal_width=60).output
+    rows = [line for line in out.splitlines() if line.startswith("  check-plugin")]
+    assert rows and rows[0].endswith("...") and len(rows[0]) <= 60, out
 
 
 def test_every_subcommand_resolves_under_its_own_name() -> None:

@@ -46,6 +46,23 @@ SUMMARIES = {
 }
 
 
+def shorten(text: str, limit: int) -> str:
+    """``text`` on one line, cut at a word boundary and ended with "..." where it is longer than ``limit``.
+
+    ganbench's own: click's helper for this is deprecated in 8.5 and gone in 9.
+    """
+    words = text.split()
+    line = " ".join(words)
+    if len(line) <= limit:
+        return line
+    kept: list[str] = []
+    for word in words:
+        if len(" ".join([*kept, word])) + len("...") > limit:
+            break
+        kept.append(word)
+    return " ".join(kept) + "..."
+
+
 class _Group(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
@@ -59,7 +76,7 @@ class _Group(click.Group):
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         limit = formatter.width - 6 - max(map(len, COMMANDS))
-        rows = [(name, click.utils.make_default_short_help(SUMMARIES[name], limit)) for name in self.list_commands(ctx)]
+        rows = [(name, shorten(SUMMARIES[name], limit)) for name in self.list_commands(ctx)]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
