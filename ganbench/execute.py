@@ -13,6 +13,7 @@ import torch_fidelity
 
 import ganbench
 from ganbench.datakinds import prepare_images
+from ganbench.locks import environment_lock
 from ganbench.machine import numerics
 from ganbench.metrics.fidelity import extract, fidelity, fidelity_from_features, reference_features
 from ganbench.metrics.score import score
@@ -115,7 +116,8 @@ def _execute(spec: RunSpec, data_root: str | None, store_root: str, checkpoint_e
         "record_version": RECORD_VERSION, "run_id": rid, "entry": spec.entry, "spec": spec.as_dict(),
         "context": ctx, "dataset_source": data.source, "feature_extractor": extractor,
         "versions": {"ganbench": ganbench.__version__, "torch": torch.__version__,
-                     "torch_fidelity": torch_fidelity.__version__, "python": platform.python_version()},
+                     "torch_fidelity": torch_fidelity.__version__, "python": platform.python_version(),
+                     "lock": environment_lock()},  # the locked package set it ran with, or how it differed
         "metrics": {}, "curves": {}, "training_networks": training_networks(spec),
         "numerics": numerics(spec.device),  # what decides the float rounding: CPU kernels, libraries, device
     }

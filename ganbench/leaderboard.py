@@ -24,7 +24,7 @@ from ganbench.runspec import RunSpec
 from ganbench.specs import Column, MetricSpec
 from ganbench.store import atomic_write_text
 
-SCHEMA_VERSION = 7  # 7: cpu_capability, device_name; 6: conditioning; 5: plot_* columns, metric table columns
+SCHEMA_VERSION = 8  # 8: lock; 7: cpu_capability, device_name; 6: conditioning; 5: plot_* columns, metric table columns
 SPEC_COLUMNS = ["architecture", "loss", "regularizer", "conditioning", "recipe", "optimizer", "seed",
                 "generator_steps", "batch_size", "d_steps_per_g_step", "resolution", "channels", "latent_dim",
                 "lr_generator", "lr_discriminator", "beta1", "beta2", "fid_samples", "mode_samples", "device",
@@ -124,7 +124,8 @@ def runs_table(records: list[dict[str, Any]], baseline: str | None = None,
         for factor in ("architecture", "loss", "regularizer", "dataset", "conditioning"):
             row[f"{factor}_plugin"] = ctx.get(f"{factor}_plugin")
         row["training_networks"] = ";".join(rec.get("training_networks", []))
-        row.update(ganbench_version=ctx.get("ganbench"), torch_version=ctx.get("torch"), run_id=rec["run_id"])
+        row.update(ganbench_version=ctx.get("ganbench"), torch_version=ctx.get("torch"),
+                   lock=rec.get("versions", {}).get("lock", ""), run_id=rec["run_id"])  # no lock before schema 8
         numerics = rec.get("numerics", {})  # records before 0.5.0's schema 7 do not say
         row.update(cpu_capability=numerics.get("cpu_capability", ""), device_name=numerics.get("device_name", ""))
         row.update({col: rec.get(col) for col in TIMING_COLUMNS})

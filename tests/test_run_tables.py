@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 
+from ganbench.locks import environment_lock, lock_id
 from tests.conftest import write_plugin
 
 SUITES_DIR = Path(__file__).resolve().parents[1] / "ganbench" / "suites"
@@ -38,7 +39,9 @@ def test_a_subset_run_keeps_the_rows_already_in_the_table(tmp_path: Path) -> Non
     # Each row says which CPU kernels computed it (reruns are bit-identical only on the same ones).
     row = pd.read_csv(tmp_path / "out" / "tiny-fashion-mnist-runs.csv").iloc[0]
     assert row["cpu_capability"] == torch.backends.cpu.get_cpu_capability() and row["device_name"]
-    assert row["schema_version"] == 7
+    # ... and which locked package set it ran with (the tests run on the lock: README's test command).
+    assert row["lock"] == environment_lock() == lock_id(), row["lock"]
+    assert row["schema_version"] == 8
     second = run(tmp_path, "--reg", "r1")
     assert second.returncode == 0, second.stderr
     assert "1 earlier rows kept beside this run's 1" in second.stderr

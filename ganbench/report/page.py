@@ -31,7 +31,8 @@ PROTOCOL = (("generator steps", "generator_steps"), ("batch size", "batch_size")
             ("reference samples", "reference_samples"), ("mode samples", "mode_samples"),
             ("feature extractor", "feature_extractor"), ("metrics version", "metrics_version"),
             ("device", "device"), ("precision", "compute_dtype"), ("ganbench", "ganbench_version"),
-            ("torch", "torch_version"), ("dataset source", "dataset_source"), ("dataset sha256", "dataset_sha256"))
+            ("torch", "torch_version"), ("lock", "lock"), ("dataset source", "dataset_source"),
+            ("dataset sha256", "dataset_sha256"))
 
 
 @dataclass
