@@ -70,7 +70,9 @@ class Regularizer:
 
     def discriminator_penalty(self, discriminator: nn.Module, real: Tensor, fake: Tensor,
                               real_logits: Tensor, fake_logits: Tensor) -> Tensor | None:
-        """Added to the discriminator loss; ``real``/``fake`` are the (augmented) D inputs."""
+        """Added to the discriminator loss; ``real``/``fake`` are the (augmented) D inputs. A conditional
+        D scores under the real batch's classes here; score the fake batch (or a transform of it)
+        inside ``with ganbench.conditioning.scored_as(discriminator, "fake"):``, under its own."""
         return None
 
     def generator_penalty(self, discriminator: nn.Module, real: Tensor, fake: Tensor) -> Tensor | None:
@@ -196,6 +198,9 @@ class RegularizerSpec:
     data_kinds: frozenset[str] = frozenset(DATA_KINDS)
     provides: frozenset[str] = frozenset()  # e.g. "lipschitz" for spectral norm, GP, weight clipping
     traits: frozenset[str] = frozenset()
+    # Traits of the networks under which what it ``provides`` no longer holds, each with the reason: batch
+    # norm in D voids the layer-norm bound of spectral norm and weight clipping. It still runs.
+    voided_by: Mapping[str, str] = field(default_factory=dict)
     # Pretrained networks the regularizer trains G (or D) against, named as feature extractors are
     # (a perceptual loss's VGG16: "vgg16"). A run never scores in the space of one of them.
     networks: frozenset[str] = frozenset()
@@ -447,10 +452,24 @@ def incompatibility(architecture: ArchitectureSpec, *others: LossSpec | Regulari
             for trait in sorted(giver.traits):
                 if trait in other.incompatible:
                     return f"{other.name} is incompatible with {giver.name} ({trait}): {other.incompatible[trait]}"
-    provided = set(architecture.provides).union(*(o.provides for o in others if isinstance(o, RegularizerSpec)))
+    present = {trait: giver for giver in givers for trait in giver.traits}
+    provided = set(architecture.provides)
+    voids: list[str] = []  # why a regularizer's guarantee does not hold here
+    for other in others:
+        if not isinstance(other, RegularizerSpec):
+            continue
+        hit = sorted(trait for trait in other.voided_by if trait in present)
+        if not hit:
+            provided |= other.provides
+        elif present[hit[0]] is other:  # a stack whose own member gives the trait
+            voids.append(f"{other.name} gives its own D {hit[0]}: {other.voided_by[hit[0]]}")
+        else:
+            voids.append(f"{other.name}'s is voided by {present[hit[0]].name} ({hit[0]}): {other.voided_by[hit[0]]}")
     for other in others:
         if isinstance(other, LossSpec):
             for need in sorted(other.requires - provided):
+                if voids:
+                    return f"{other.name} requires {REQUIREMENTS.get(need, need)}; {voids[0]}"
                 names = ", ".join((providers or {}).get(need, [])) or "none registered"
                 return (f"{other.name} requires {REQUIREMENTS.get(need, need)}, which neither {architecture.name} "
                         f"nor the regularizer provides (regularizers that do: {names})")

@@ -80,6 +80,15 @@ def combine(name: str, specs: Sequence[RegularizerSpec]) -> RegularizerSpec:
         for trait, reason in spec.incompatible.items():
             incompatible.setdefault(trait, f"{spec.name}: {reason}")
     kinds = frozenset(DATA_KINDS).intersection(*(spec.data_kinds for spec in specs))
+    traits = frozenset().union(*(spec.traits for spec in specs))
+    # A member's guarantee holds only if no member gives a trait that voids it (spectral norm under
+    # batch norm); the stack keeps each member's voiding traits for the architecture's to hit too.
+    voided_by: dict[str, str] = {}
+    provides: set[str] = set()
+    for spec in specs:
+        if not traits & set(spec.voided_by):
+            provides |= spec.provides
+        voided_by.update({trait: f"{spec.name}: {why}" for trait, why in spec.voided_by.items()})
     return RegularizerSpec(
         name=name,
         summary="; ".join(f"{spec.name}: {spec.summary}" for spec in specs),
@@ -87,8 +96,9 @@ def combine(name: str, specs: Sequence[RegularizerSpec]) -> RegularizerSpec:
         factory=lambda: Stack([(spec.name, spec.factory()) for spec in specs]),
         incompatible=incompatible,
         data_kinds=kinds,
-        provides=frozenset().union(*(spec.provides for spec in specs)),
-        traits=frozenset().union(*(spec.traits for spec in specs)),
+        provides=frozenset(provides),
+        traits=traits,
+        voided_by=voided_by,
         networks=frozenset().union(*(spec.networks for spec in specs)),
     )
 

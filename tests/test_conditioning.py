@@ -116,6 +116,56 @@ def test_every_method_trains_on_dcgan_and_resnet(builtin_catalog: Catalog, real_
     assert z_fixed.shape == (20, 1, 28, 28)
 
 
+@pytest.mark.parametrize("conditioning", ["concat", "projection"])
+def test_consistency_scores_each_batch_under_its_own_classes(builtin_catalog: Catalog, real_train: torch.Tensor,
+                                                             monkeypatch: pytest.MonkeyPatch,
+                                                             conditioning: str) -> None:
+    """bCR compares D(T(x)) with D(x). With T the identity the penalty must be 0 on real and fake
+    batches alike, which holds only if D(T(fake)) sees the fake's classes, as D(fake) did."""
+    from ganbench.builtin.regularizers import BalancedConsistency
+
+    monkeypatch.setattr(BalancedConsistency, "transform", staticmethod(lambda x: x))
+    seen: list[float] = []
+    penalty = BalancedConsistency.discriminator_penalty
+
+    def recorded(self: BalancedConsistency, *args: torch.Tensor) -> torch.Tensor:
+        out = penalty(self, *args)
+        seen.append(float(out))
+        return out
+
+    monkeypatch.setattr(BalancedConsistency, "discriminator_penalty", recorded)
+    run = spec(conditioning=conditioning, regularizer="consistency", generator_steps=3, batch_size=16)
+    result = train(run, builtin_catalog, real_train, CPU, labels=load_split("train").labels)
+    assert result.status == "completed", result.reason
+    assert len(seen) == 3 and seen == [0.0, 0.0, 0.0], seen
+
+
+def test_scored_as_binds_a_batchs_classes_and_restores_the_binding(builtin_catalog: Catalog) -> None:
+    from ganbench.builtin.conditionings import build_projection
+    from ganbench.conditioning import bind_batches, scored_as
+
+    _, d = build_projection(builtin_catalog.spec("architectures", "dcgan"), (1, 28, 28), 16, 10)
+    x = torch.rand(4, 1, 28, 28) * 2 - 1
+    real, fake = torch.tensor([0, 1, 2, 3]), torch.tensor([7, 7, 7, 7])
+    d.set_labels(fake)
+    as_fake = d(x)
+    d.set_labels(real)
+    as_real = d(x)
+    with pytest.raises(RuntimeError, match="no fake labels are bound"):
+        with scored_as(d, "fake"):
+            pass
+    bind_batches(d, real, fake)
+    with scored_as(d, "fake"):
+        assert torch.equal(d(x), as_fake)
+    assert torch.equal(d(x), as_real)  # bound to the real classes again
+    with pytest.raises(ValueError, match="'real' or 'fake'"):
+        with scored_as(d, "fakes"):
+            pass
+    plain = nn.Linear(3, 1)
+    with scored_as(plain, "fake") as same:  # an unconditional D has no classes to bind
+        assert same is plain
+
+
 def test_what_cannot_be_conditioned_is_skipped_with_the_reason() -> None:
     assert incompatible(spec(architecture="dcgan-no-bn", conditioning="cbn")) == (
         "cbn needs a generator normalising with nn.BatchNorm2d, which dcgan-no-bn does not provide")

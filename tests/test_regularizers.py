@@ -309,6 +309,17 @@ def test_batch_norm_follows_every_discriminator_conv_but_the_input_layer(builtin
     assert not torch.allclose(wrapped(x)[:4], wrapped(x[:4]))
 
 
+def test_batch_norm_leaves_the_ac_gan_class_head_bare(builtin_catalog: Catalog) -> None:
+    """AC-GAN's class logits are an output of D, like its real/fake logit: no BatchNorm after them."""
+    from ganbench.builtin.conditionings import build_acgan
+
+    _, d = build_acgan(builtin_catalog.spec("architectures", "dcgan"), (1, 28, 28), 16, 10)
+    _, wrapped = DiscriminatorBatchNorm().wrap(nn.Identity(), d)
+    assert type(wrapped.classifier) is nn.Linear and wrapped.classifier.out_features == 10
+    assert not any(isinstance(m, nn.BatchNorm1d) for m in wrapped.modules())
+    assert sum(isinstance(m, nn.BatchNorm2d) for m in wrapped.modules()) == 1  # the hidden conv's, as before
+
+
 def test_batch_norm_trait_skips_per_sample_penalties(builtin_catalog: Catalog) -> None:
     dcgan = builtin_catalog.spec("architectures", "dcgan")
     batch_norm = builtin_catalog.spec("regularizers", "batch-norm")

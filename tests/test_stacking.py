@@ -13,6 +13,7 @@ from torch import nn
 import ganbench
 from ganbench import Regularizer, RegularizerSpec, execute
 from ganbench.plugins import Catalog, PluginInfo, Registered, UnknownComponent
+from ganbench.specs import incompatibility
 from ganbench.stacking import Stack, overrides
 from ganbench.suites import SuiteError, expand, load_suite_file
 from ganbench.training.trainer import train
@@ -109,6 +110,36 @@ def test_members_declared_incompatibilities_are_checked_against_each_other() -> 
     assert execute.incompatible(tiny_spec(loss="wasserstein", regularizer="ema+spectral-norm")) is None
     points = execute.incompatible(tiny_spec(dataset="ring-8", architecture="mlp", regularizer="r1+diffaugment"))
     assert points == "diffaugment does not support points data"
+
+
+@pytest.mark.parametrize("bound", ["spectral-norm", "weight-clipping"])
+def test_batch_norm_in_d_voids_a_weight_bound_so_the_critic_is_not_lipschitz(builtin_catalog: Catalog,
+                                                                           bound: str) -> None:
+    """Spectral norm and clipping bound D's weights; batch norm between them divides by the batch's std,
+    which no weight bound limits. So their stack with batch-norm provides no Lipschitz D, and the
+    Wasserstein critic, which needs one, is skipped with the reason; each alone still provides it."""
+    assert execute.incompatible(tiny_spec(loss="wasserstein", regularizer=bound)) is None
+    for stack in (f"{bound}+batch-norm", f"batch-norm+{bound}"):
+        assert builtin_catalog.spec("regularizers", stack).provides == frozenset()
+        skip = execute.incompatible(tiny_spec(loss="wasserstein", regularizer=stack))
+        assert skip is not None and "a Lipschitz constraint on the discriminator" in skip, skip
+        assert skip.endswith(f"{bound}'s is voided by batch-norm (batchnorm-discriminator): batch norm divides by "
+                             "each batch's std, which no bound on the weights limits"), skip
+        # The stack as one spec (what a plugin or ganbench list sees) says the same of itself.
+        alone = incompatibility(builtin_catalog.spec("architectures", "dcgan"),
+                                builtin_catalog.spec("losses", "wasserstein"),
+                                builtin_catalog.spec("regularizers", stack))
+        assert alone is not None and alone.endswith(f"{stack} gives its own D batchnorm-discriminator: {bound}: "
+                                                    "batch norm divides by each batch's std, which no bound on "
+                                                    "the weights limits"), alone
+    assert execute.incompatible(tiny_spec(regularizer=f"{bound}+batch-norm")) is None  # it still runs
+    # An architecture whose own D has batch norm voids the bound too.
+    arch = dataclasses.replace(builtin_catalog.spec("architectures", "dcgan"),
+                               traits=frozenset({"batchnorm-discriminator"}))
+    reg = builtin_catalog.spec("regularizers", bound)
+    why = incompatibility(arch, builtin_catalog.spec("losses", "wasserstein"), reg)
+    assert why is not None and why.endswith(f"{bound}'s is voided by dcgan (batchnorm-discriminator): batch norm "
+                                            "divides by each batch's std, which no bound on the weights limits")
 
 
 def test_a_stack_trains_as_its_members_do(builtin_catalog: Catalog, real_train: torch.Tensor,

@@ -131,6 +131,10 @@ class AuxiliaryClassifierDiscriminator(Conditional):
     real/fake logit and K class logits. ``class_loss(y)`` is the cross-entropy of the last batch's
     class logits: D minimises it on real and fake batches, G on its fakes (the paper's L_C)."""
 
+    # The class head is an output, not a hidden layer: a regularizer that normalises D's hidden
+    # layers (batch-norm) leaves it bare, as it does the logit head.
+    output_heads = ("classifier",)
+
     def __init__(self, inner: nn.Module, n_classes: int) -> None:
         super().__init__(n_classes)
         self.inner = inner

@@ -13,6 +13,7 @@ from torch import Tensor, nn
 from torch.nn.utils.parametrizations import spectral_norm
 
 from ganbench import perceptual
+from ganbench.conditioning import scored_as
 from ganbench.hookspecs import RegisterRegularizer, hookimpl
 from ganbench.specs import Regularizer, RegularizerSpec
 
@@ -111,12 +112,14 @@ class DiscriminatorBatchNorm(Regularizer):
     hidden layer but those that read the image (the paper: "not applying batchnorm to ... the
     discriminator input layer"), between the layer and its activation, its scale drawn N(1, 0.02)
     and its shift 0 as the DCGAN init. Convolutions get BatchNorm2d, hidden linear layers (an MLP D)
-    BatchNorm1d; the logit head none. A layer reads the image when it takes the image's channel count
-    (the first conv's input channels), so a ResNet D's 1x1 shortcut from the pooled image stays bare
-    too. D sees real and fake batches in separate passes (as the authors' code does), so each batch
-    is normalised with its own statistics. D(x) then depends on the whole batch, which voids
-    per-sample gradient penalties: the ``batchnorm-discriminator`` trait it sets makes those
-    combinations skip with the reason."""
+    BatchNorm1d; the logit head none, nor any other output head a module of D declares in its
+    ``output_heads`` (names of its submodules: AC-GAN's class head). A layer reads the image when it
+    takes the image's channel count (the first conv's input channels), so a ResNet D's 1x1 shortcut
+    from the pooled image stays bare too. D sees real and fake batches in separate passes (as the
+    authors' code does), so each batch is normalised with its own statistics. D(x) then depends on
+    the whole batch, which voids per-sample gradient penalties: the ``batchnorm-discriminator`` trait
+    it sets makes those combinations skip with the reason, and voids spectral norm's and weight
+    clipping's Lipschitz bound."""
 
     def wrap(self, generator: nn.Module, discriminator: nn.Module) -> tuple[nn.Module, nn.Module]:
         # Registration order (depth first), the order a plain feed-forward D runs its layers in.
@@ -125,8 +128,9 @@ class DiscriminatorBatchNorm(Regularizer):
         convs = [child for _, _, child in layers if isinstance(child, nn.Conv2d)]
         image_channels = convs[0].in_channels if convs else -1
         first = layers[0][2] if layers else None
+        heads = output_heads(discriminator)
         for parent, name, layer in layers:
-            if layer is first:
+            if layer is first or any(layer is head for head in heads):
                 continue
             norm: nn.Module
             if isinstance(layer, nn.Conv2d):
@@ -140,6 +144,12 @@ class DiscriminatorBatchNorm(Regularizer):
             nn.init.normal_(norm.weight, 1.0, 0.02)
             setattr(parent, name, nn.Sequential(layer, norm))
         return generator, discriminator
+
+
+def output_heads(network: nn.Module) -> list[nn.Module]:
+    """The layers that the modules of ``network`` declare as outputs (their ``output_heads`` names)."""
+    return [module.get_submodule(name) for module in network.modules()
+            for name in getattr(module, "output_heads", ())]
 
 
 class InstanceNoise(Regularizer):
@@ -322,7 +332,8 @@ class BalancedConsistency(Regularizer):
     def discriminator_penalty(self, discriminator: nn.Module, real: Tensor, fake: Tensor,
                               real_logits: Tensor, fake_logits: Tensor) -> Tensor:
         real_t = discriminator(self.transform(real))
-        fake_t = discriminator(self.transform(fake.detach()))
+        with scored_as(discriminator, "fake"):  # D(fake) was scored under the fake's classes
+            fake_t = discriminator(self.transform(fake.detach()))
         return self.weight * ((real_t - real_logits).square().mean() + (fake_t - fake_logits).square().mean())
 
 
@@ -384,6 +395,9 @@ _BN = "batchnorm-discriminator"
 # Each bounds D's Lipschitz constant (softly for the penalty, loosely for the norms), which the
 # Wasserstein critic requires; none makes D exactly 1-Lipschitz.
 _LIPSCHITZ = frozenset({"lipschitz"})
+# Spectral norm and clipping bound each layer's weights; a BatchNorm between them divides by the batch's
+# std, which no weight bound limits (SpectralNorm.__doc__).
+_BN_VOIDS = {_BN: "batch norm divides by each batch's std, which no bound on the weights limits"}
 _IMAGES = frozenset({"images"})  # image augmentations: translations, cutout, colour
 
 
@@ -393,7 +407,8 @@ def register_regularizers(register: RegisterRegularizer) -> None:
     register(RegularizerSpec(
         "spectral-norm", "Spectral normalisation of every discriminator layer (one power iteration per step; "
         "bounds the product of per-layer norms, approximately)",
-        "Miyato et al. 2018, Spectral Normalization for GANs, ICLR", SpectralNorm, provides=_LIPSCHITZ))
+        "Miyato et al. 2018, Spectral Normalization for GANs, ICLR", SpectralNorm, provides=_LIPSCHITZ,
+        voided_by=_BN_VOIDS))
     register(RegularizerSpec(
         "gradient-penalty", "WGAN-GP: unit gradient norm on real-fake interpolates (lambda 10)",
         "Gulrajani et al. 2017, Improved Training of Wasserstein GANs, NeurIPS", GradientPenalty,
@@ -448,4 +463,5 @@ def register_regularizers(register: RegisterRegularizer) -> None:
     register(RegularizerSpec(
         "weight-clipping", "WGAN weight clipping: every D parameter clamped to [-0.01, 0.01] after each D "
         "step (c 0.01 as in the paper; the suite's optimizer is kept, not the paper's RMSProp)",
-        "Arjovsky, Chintala & Bottou 2017, Wasserstein GAN, ICML", WeightClipping, provides=_LIPSCHITZ))
+        "Arjovsky, Chintala & Bottou 2017, Wasserstein GAN, ICML", WeightClipping, provides=_LIPSCHITZ,
+        voided_by=_BN_VOIDS))

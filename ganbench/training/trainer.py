@@ -13,7 +13,7 @@ from typing import TypeVar
 import torch
 from torch import Tensor, nn
 
-from ganbench.conditioning import class_loss
+from ganbench.conditioning import bind_batches, class_loss
 from ganbench.datakinds import DataKind, Shape, kind_of
 from ganbench.plugins import Catalog
 from ganbench.runspec import RunSpec
@@ -223,6 +223,7 @@ def train(spec: RunSpec, catalog: Catalog, data: Tensor, device: torch.device,
                     checks.logits(f"{arch}: discriminator", real_logits, batch)
                 d_loss = loss.discriminator_loss(real_logits, fake_logits)
                 kind.bind(discriminator, real_classes)  # a penalty's D calls score reals (or mixes) as reals
+                bind_batches(discriminator, real_classes, fake_classes)  # and fakes as fakes, with scored_as
                 penalty = regularizer.discriminator_penalty(discriminator, real, fake, real_logits, fake_logits)
             if checking:
                 checks.finite_scalar(f"{lossname}: discriminator_loss()", d_loss)
@@ -258,6 +259,7 @@ def train(spec: RunSpec, catalog: Catalog, data: Tensor, device: torch.device,
         # Unbound after the forward passes: an average copied from G next carries no stale labels.
         kind.bind(generator, None)
         kind.bind(discriminator, None)
+        bind_batches(discriminator, None, None)
         if step == 1:
             checks.finite_scalar(f"{lossname}: {'feature_loss' if uses_features else 'generator_loss'}()", g_loss)
             checks.finite_scalar(f"{regname}: generator_penalty()", g_penalty, optional=True)
