@@ -19,6 +19,7 @@ from ganbench.metrics.fidelity import (
     extract,
     fidelity,
     kth_nearest,
+    pair_distances,
     precision_recall,
     reference_features,
 )
@@ -172,18 +173,24 @@ def test_precision_recall_equals_torch_fidelity_to_the_bit(n_fake: int, n_real: 
     assert shifted[0] < first[0] and shifted[1] < first[1]
 
 
+def _all_pairs(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """(len(a), len(b)) distances a_i - b_j, each by pair_distances."""
+    rows = [pair_distances(a[i].expand(len(b), -1), b) for i in range(len(a))]
+    return torch.stack(rows)
+
+
 def _inside_in_float64(fake: torch.Tensor, real: torch.Tensor, k: int) -> dict[str, float]:
-    """density/coverage with every fake-real distance in float64 (what ganbench computed before 0.8.0)."""
+    """density/coverage with every distance, radii included, measured directly in float64."""
     fake64, real64 = fake.double(), real.double()
-    radii = kth_nearest(torch.cdist(real64, real64), k + 1)
-    inside = torch.cdist(fake64, real64) < radii.unsqueeze(0)
+    radii = _all_pairs(real64, real64).kthvalue(k + 1, dim=0).values  # column i: X_j - X_i, as the fakes'
+    inside = _all_pairs(fake64, real64) < radii.unsqueeze(0)
     return {"density": float(inside.sum() / (k * fake.shape[0])), "coverage": float(inside.any(0).double().mean())}
 
 
 def test_density_coverage_equals_the_float64_computation(real_pair: tuple[torch.Tensor, torch.Tensor]) -> None:
     """Pairs far from a ball's boundary are decided on float32 distances, the rest again in float64:
-    the values are those of float64 distances throughout, here on real features and on fakes put
-    within float32 rounding of the boundaries."""
+    the values are those of direct float64 distances throughout, here on real features and on fakes
+    put within float32 rounding of the boundaries."""
     train, reference = real_pair
     fake_f, real_f = (extract(x, FE) for x in (blur(train, 0.5), reference))
     assert density_coverage(fake_f, real_f) == _inside_in_float64(fake_f, real_f, 5)
@@ -199,3 +206,42 @@ def test_density_coverage_equals_the_float64_computation(real_pair: tuple[torch.
     expected = _inside_in_float64(fake, real, 1)
     assert 0 < expected["density"] < 1  # some inside, some outside
     assert density_coverage(fake, real, k=1) == expected
+
+
+def _prdc(fake: torch.Tensor, real: torch.Tensor, k: int) -> dict[str, float]:
+    """The authors' package (Naeem et al. 2020, clovaai/generative-evaluation-prdc), on float64 features."""
+    import contextlib
+
+    from prdc import compute_prdc
+
+    with contextlib.redirect_stdout(io.StringIO()):  # it prints the sample counts
+        out = compute_prdc(real.double().numpy(), fake.double().numpy(), k)
+    return {"density": float(out["density"]), "coverage": float(out["coverage"])}
+
+
+def test_density_is_exactly_1_on_identical_sets_as_in_prdc(real_pair: tuple[torch.Tensor, torch.Tensor]) -> None:
+    """A fake that is a copy of a real's k-th neighbour lies on that real's boundary: outside, a tie
+    that prdc and ganbench resolve alike only because radii and pairs come from one formula (0.8.0
+    measured the radii by cdist and gave 1.025 to 1.036 here)."""
+    _, reference = real_pair
+    real = extract(reference, FE)
+    noise = torch.randn(2000, 64, generator=torch.Generator().manual_seed(0))
+    for features in (real, noise):
+        assert density_coverage(features.clone(), features) == {"density": 1.0, "coverage": 1.0}
+        assert _prdc(features.clone(), features, 5) == {"density": 1.0, "coverage": 1.0}
+
+
+def test_density_and_coverage_equal_prdcs_on_other_sets(real_pair: tuple[torch.Tensor, torch.Tensor]) -> None:
+    """Within one pair of each: prdc measures distances as sklearn does (|x|^2 + |y|^2 - 2 x.y in
+    float64), ganbench directly, so a pair within float64 rounding of its boundary may go either way.
+    Measured here: equal to the last digit on all four."""
+    train, reference = real_pair
+    real, fake = extract(reference, FE), extract(blur(train, 0.5), FE)
+    generator = torch.Generator().manual_seed(1)
+    noise = torch.randn(2000, 64, generator=generator)
+    cases = [(fake, real), (extract(train, FE), real), (noise * 1.1 + 0.05, noise),
+             (torch.randn(1500, 64, generator=generator), noise)]
+    for fake_f, real_f in cases:
+        ours, theirs = density_coverage(fake_f, real_f), _prdc(fake_f, real_f, 5)
+        assert abs(ours["density"] - theirs["density"]) <= 1 / (5 * len(fake_f)) + 1e-6, (ours, theirs)
+        assert abs(ours["coverage"] - theirs["coverage"]) <= 1 / len(real_f) + 1e-12, (ours, theirs)

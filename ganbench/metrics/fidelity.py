@@ -113,13 +113,16 @@ def density_coverage(fake: Tensor, real: Tensor, k: int = DC_NEIGHBOURHOOD,
     coverage = 1/N sum_i 1[min_j |Y_j - X_i| < r_i] (in [0, 1]).
     The balls are open (strict <), as in the authors' ``prdc`` package: a fake on a boundary is outside.
 
-    Each fake-real pair is decided in float64. ``between`` (float32 ``torch.cdist(fake, real)``, which
-    precision/recall computes anyway; computed here when not given) decides every pair farther from
-    its ball's boundary than float32 rounding can move a distance (``_inside_counts``); only the
-    pairs within that band are measured again in float64. A run's density/coverage: 55 -> 14 ms."""
+    Each fake-real pair is decided in float64, with the radii and the pair distances from one formula
+    (``pair_distances``), so that a tie resolves as in ``prdc``: a fake at exactly a real's k-th
+    neighbour's place is on the boundary, outside, and identical sets give density 1 exactly.
+    ``between`` (float32 ``torch.cdist(fake, real)``, which precision/recall computes anyway;
+    computed here when not given) decides every pair farther from its ball's boundary than float32
+    rounding can move a distance (``_inside_counts``); only the pairs within that band are measured
+    again in float64."""
     real64, fake64 = real.double(), fake.double()
     # k + 1: each point is its own nearest. The radii depend on the reference alone: once per worker.
-    radii = memo.reference_value("dc-radii", real64, lambda: kth_nearest(torch.cdist(real64, real64), k + 1), k)
+    radii = memo.reference_value("dc-radii-direct", real64, lambda: direct_kth_nearest(real64, k + 1), k)
     if between is None:
         between = torch.cdist(fake.float(), real.float())
     counts = _inside_counts(fake64, real64, radii, between)  # (N,): fakes inside each real's ball
@@ -160,8 +163,51 @@ def _inside_counts(fake: Tensor, real: Tensor, radii: Tensor, between: Tensor) -
     band = between[:, columns]
     rows, where = ((band >= low[columns]) & (band <= high[columns])).nonzero(as_tuple=True)
     cols = columns[where]
-    distances = (fake[rows] - real[cols]).square().sum(1).sqrt()
+    distances = pair_distances(fake[rows], real[cols])
     return below.long().index_add_(0, cols, (distances < radii[cols]).long())
+
+
+def pair_distances(a: Tensor, b: Tensor) -> Tensor:
+    """|a_i - b_i| for each row pair, as sqrt(sum((a - b)^2)): the one formula behind density's radii
+    and its re-measured pairs, so that equal points give equal distances to the bit."""
+    return (a - b).square().sum(1).sqrt()
+
+
+_SPARE = 8  # neighbours beyond the k-th taken from the matrix-product distances as candidates
+_CANDIDATE_BLOCK = 4096  # candidate pairs measured at a time: 4,096 x 2,048 float64 is 64 MB
+
+
+def direct_kth_nearest(points: Tensor, k: int) -> Tensor:
+    """Each point's k-th smallest distance to the points (itself included, at 0), by ``pair_distances``.
+
+    ``torch.cdist`` (a matrix product: |x|^2 + |y|^2 - 2 x.y) picks k + 8 candidates per point; their
+    distances are measured again directly. A point whose candidates might miss a nearer neighbour,
+    where the (k + 8)-th cdist distance lies within cdist's float64 rounding bound (as in
+    ``_inside_counts``) of the k-th direct one, is measured against every point."""
+    n, width = points.shape
+    count = min(k + _SPARE, n)
+    approx, nearest = torch.cdist(points, points).topk(count, dim=1, largest=False)
+    rows = torch.arange(n).repeat_interleave(count)
+    measured = _measure(points, rows, nearest.reshape(-1)).view(n, count)
+    kth = measured.kthvalue(k, dim=1).values
+    if count == n:
+        return kth
+    unit = 2.0 ** -53  # float64
+    rounding = (width + 2) * unit / (1 - (width + 2) * unit)
+    norms = points.norm(dim=1)
+    error = 4 * rounding * (norms.max() + norms) ** 2 + 4 * unit * approx[:, -1] ** 2
+    lowest_left_out = (approx[:, -1] ** 2 - error).clamp(min=0).sqrt()  # no point outside is nearer
+    for row in (lowest_left_out <= kth).nonzero().squeeze(1).tolist():
+        everyone = _measure(points, torch.full((n,), row), torch.arange(n))
+        kth[row] = everyone.kthvalue(k).values
+    return kth
+
+
+def _measure(points: Tensor, rows: Tensor, cols: Tensor) -> Tensor:
+    # Candidate minus point, as a fake minus a real in _inside_counts: the same operands in the same order.
+    parts = [pair_distances(points[cols[s:s + _CANDIDATE_BLOCK]], points[rows[s:s + _CANDIDATE_BLOCK]])
+             for s in range(0, len(rows), _CANDIDATE_BLOCK)]
+    return torch.cat(parts)
 
 
 def precision_recall(fake: Tensor, real: Tensor, k: int = PRC_NEIGHBOURHOOD,
