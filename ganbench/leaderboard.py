@@ -238,8 +238,12 @@ def _compare(summary: pd.DataFrame, groups: list[pd.DataFrame], deltas: dict[str
         base = [i for i in rows if summary.loc[i, "entry"] == summary.loc[i, "baseline"]]
         if base:
             _deltas(summary, groups, [i for i in rows if i != base[0]], base[0], deltas)
-    # Tier 0 means "no tier" (nothing ran): an empty cell, not a number.
+    # Tier 0 means "no tier" (nothing ran): an empty cell, not a number. Likewise an entry with no
+    # runnable seed (all skipped) has no rank: it is listed last, but "27 / 27-27" would look certain.
     summary["tier"] = summary["tier"].astype("Int64").mask(summary["tier"] == 0)
+    unranked = summary["rank_value"].isna()
+    for column in ("rank", "rank_low", "rank_high"):
+        summary[column] = summary[column].astype("Int64").mask(unranked)
     return summary
 
 
@@ -300,9 +304,10 @@ def summary_view(summary: pd.DataFrame, metrics: Sequence[MetricSpec] | None = N
         return "-" if math.isnan(value) else "lost" if math.isinf(value) else f"{value:.{digits}f}"
 
     view = pd.DataFrame({
-        "rank": summary["rank"].astype(str),
+        "rank": summary["rank"].map(lambda r: "-" if pd.isna(r) else str(int(r))),
         "tier": summary["tier"].map(lambda t: "-" if pd.isna(t) else str(int(t))),
-        "rank 95%": [f"{lo}-{hi}" for lo, hi in zip(summary["rank_low"], summary["rank_high"], strict=True)],
+        "rank 95%": ["-" if pd.isna(lo) else f"{int(lo)}-{int(hi)}"
+                     for lo, hi in zip(summary["rank_low"], summary["rank_high"], strict=True)],
         "entry": summary["entry"],
         "seeds ok": [f"{c}/{n}" for c, n in zip(summary["n_completed"], summary["n_seeds"], strict=True)],
         label: summary["rank_value"].map(ranked),

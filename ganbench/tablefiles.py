@@ -85,13 +85,58 @@ def find_tables(what: str, directory: Path) -> list[Path]:
     return found
 
 
+def cells(values: pd.Series) -> pd.Series:
+    """A column's values as text, a whole number as one whatever its dtype: a column with blank cells
+    (skipped runs) reads as floats, and its 3.0 is the 3 of a table without blanks."""
+    def text(value: object) -> str:
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value)
+
+    return values.map(text)
+
+
+# An entry's identity across tables: its data, components and recipe. Its printed name is not: a
+# suite whose baseline is the dcgan recipe prints it "dcgan (dcgan/...)", one without that recipe
+# "dcgan/...". Entries left unmatched are then matched on COMPONENTS alone where that is unambiguous.
+COMPONENTS = ["dataset", "architecture", "loss", "regularizer", "conditioning"]
+IDENTITY = [*COMPONENTS, "recipe"]
+
+
+def _identities(table: pd.DataFrame, columns: list[str]) -> pd.Series:
+    parts = [cells(table[c].astype(object).fillna("")) if c in table.columns else pd.Series("", index=table.index)
+             for c in columns]
+    return pd.Series(["|".join(row) for row in zip(*parts, strict=True)], index=table.index)
+
+
+def _match(old: pd.DataFrame, new: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``old`` and ``new`` indexed so that the same entry has the same index in both."""
+    factored = {"architecture", "loss", "regularizer"} <= set(old.columns) & set(new.columns)
+    identity = IDENTITY if factored else ["dataset", "entry"]  # a table without its factors: by name
+    old_id, new_id = _identities(old, identity), _identities(new, identity)
+    for table, ids in ((old, old_id), (new, new_id)):
+        twice = ids[ids.duplicated()]
+        if len(twice):
+            entry = table.loc[twice.index[0], "entry"]
+            raise TableError(f"entry {entry} appears twice in one table (different protocols): compare one protocol")
+    if not factored:
+        return old.set_index(old_id), new.set_index(new_id)
+    old_c, new_c = _identities(old, COMPONENTS), _identities(new, COMPONENTS)
+    lone_old = old_c[~old_id.isin(new_id)]
+    lone_new = new_c[~new_id.isin(old_id)]
+    renamed = {i: old_id.loc[lone_old[lone_old == components].index[0]] for i, components in lone_new.items()
+               if (lone_new == components).sum() == 1 and (lone_old == components).sum() == 1}
+    matched = pd.Index([renamed.get(i, identity) for i, identity in new_id.items()])
+    return old.set_index(old_id), new.set_index(matched)
+
+
 def mixed_protocols(summary: pd.DataFrame) -> list[str]:
     """Protocol columns that split an entry into several summary rows (runs of one entry made under
     different protocols: another ganbench version, say); [] when every entry has one row."""
     key = ["suite", "dataset", "entry"]
     twice = summary[summary.duplicated(subset=key, keep=False)]
     return [c for c in PROTOCOL_COLUMNS if c in twice.columns and len(twice) and
-            twice.groupby(key)[c].agg(lambda v: v.astype(str).nunique()).max() > 1]
+            twice.groupby(key)[c].agg(lambda v: cells(v).nunique()).max() > 1]
 
 
 @dataclass
@@ -127,18 +172,21 @@ def diff(old: pd.DataFrame, new: pd.DataFrame, metrics: Sequence[MetricSpec] | N
     longer overlaps the old one; entries that lost or regained seeds. Protocol columns that differ are
     listed apart: they explain a change, they are not one."""
     out = Diff()
-    key = ["suite", "dataset", "entry"]
-    old_rows, new_rows = old.set_index(key), new.set_index(key)
+    # Entries are matched by what they are (IDENTITY), not by suite or printed name; each is shown
+    # under its name in the new table (the old one's where it was removed).
+    old_rows, new_rows = _match(old, new)
     old_keys, new_keys = set(old_rows.index), set(new_rows.index)
-    out.added = [" / ".join(map(str, k)) for k in new_rows.index if k not in old_keys]
-    out.removed = [" / ".join(map(str, k)) for k in old_rows.index if k not in new_keys]
+
+    def label(row: pd.Series) -> str:
+        return f"{row['suite']} / {row['dataset']} / {row['entry']}"
+
+    out.added = [label(row) for k, row in new_rows.iterrows() if k not in old_keys]
+    out.removed = [label(row) for k, row in old_rows.iterrows() if k not in new_keys]
     headline = [col for col in metric_columns(metrics) if col.spread]
     for k in new_rows.index:
         if k not in old_keys:
             continue
         a, b = old_rows.loc[k], new_rows.loc[k]
-        if isinstance(a, pd.DataFrame) or isinstance(b, pd.DataFrame):
-            raise TableError(f"entry {k[2]} appears twice in one table (different protocols): compare one protocol")
         what = []
         ran = all(int(row.get("n_seeds", 0) or 0) > int(row.get("n_skipped", 0) or 0) for row in (a, b))
         if ran and _disjoint((a["rank_low"], a["rank_high"]), (b["rank_low"], b["rank_high"])):
@@ -151,10 +199,10 @@ def diff(old: pd.DataFrame, new: pd.DataFrame, metrics: Sequence[MetricSpec] | N
         lost = [(n, int(a.get(n, 0) or 0), int(b.get(n, 0) or 0)) for n in ("n_diverged", "n_failed")]
         what += [f"{n[2:]} seeds {x} -> {y}" for n, x, y in lost if x != y]
         if what:
-            out.moved.append(f"{k[2]}: " + "; ".join(what))
+            out.moved.append(f"{b['entry']}: " + "; ".join(what))
     shared = [c for c in PROTOCOL_COLUMNS if c in old.columns and c in new.columns]
     for name in shared:
-        was, now = set(old[name].dropna().astype(str)), set(new[name].dropna().astype(str))
+        was, now = set(cells(old[name].dropna())), set(cells(new[name].dropna()))
         if was != now:
             out.protocol.append(f"{name}: {', '.join(sorted(was))} -> {', '.join(sorted(now))}")
     return out
@@ -170,11 +218,11 @@ def merge(tables: Sequence[tuple[Path, pd.DataFrame]]) -> pd.DataFrame:
     ran = runs[runs["status"] != "skipped"]  # skipped runs have no extractor or data hash
     columns = [c for c in PROTOCOL_COLUMNS if c in runs.columns]
     # Table-wide settings agree across all runs; a recipe's own optimiser settings within its entry.
-    differing = [c for c in columns if c not in RECIPE_COLUMNS and ran[c].astype(str).nunique() > 1]
+    differing = [c for c in columns if c not in RECIPE_COLUMNS and cells(ran[c]).nunique() > 1]
     differing += [c for c in columns if c in RECIPE_COLUMNS and len(ran) and
-                  ran.groupby("entry")[c].agg(lambda v: v.astype(str).nunique()).max() > 1]
+                  ran.groupby("entry")[c].agg(lambda v: cells(v).nunique()).max() > 1]
     if differing:
-        detail = "; ".join(f"{c}: {', '.join(sorted(ran[c].astype(str).unique()))}" for c in differing)
+        detail = "; ".join(f"{c}: {', '.join(sorted(cells(ran[c]).unique()))}" for c in differing)
         raise TableError(f"different protocols cannot share a table ({detail})")
     # The same run in two files is kept once; the same seed with another result (another machine,
     # another status) is refused: a table has one result per seed.

@@ -215,3 +215,65 @@ def test_show_warns_when_an_entry_spans_protocols(tmp_path: Path) -> None:
                                    "ganbench_version); `leaderboard merge` refuses such tables")
     clean = ganbench("leaderboard", "show", str(write_runs(tmp_path / "u.csv", BASE)), cwd=tmp_path)
     assert clean.stderr == ""
+
+
+LEADERBOARDS = Path(__file__).resolve().parents[1] / "leaderboards"
+
+
+def test_diff_of_two_committed_tables_reports_only_what_differs(tmp_path: Path) -> None:
+    """Blank cells of skipped rows made metrics_version read 3.0 in one table and 3 in the other, and
+    the quick baseline, printed under its recipe's name, was both removed and added."""
+    quick, conditional = (LEADERBOARDS / f"{s}-fashion-mnist-summary.csv" for s in ("quick", "conditional"))
+    proc = ganbench("leaderboard", "diff", str(quick), str(conditional), cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    assert "metrics_version" not in proc.stdout and "kid_subset_size" not in proc.stdout, proc.stdout
+    assert "suite: quick -> conditional" in proc.stdout
+    baseline = [line for line in proc.stdout.splitlines() if line.endswith("dcgan/non-saturating/none)")
+                or line.endswith("/ dcgan/non-saturating/none")]
+    assert baseline == [], baseline  # the same entry in both: neither added nor removed
+
+
+def test_diff_matches_a_recipe_row_to_its_one_factor_entry_only_when_unambiguous(tmp_path: Path) -> None:
+    from ganbench.tablefiles import cells, diff
+
+    def summary(entries: list[tuple[str, str]]) -> pd.DataFrame:
+        rows = [{"suite": "s", "dataset": "d", "entry": name, "architecture": "a", "loss": "l", "regularizer": r,
+                 "recipe": recipe, "rank": i + 1, "rank_low": i + 1, "rank_high": i + 1, "n_seeds": 3,
+                 "n_skipped": 0, "n_completed": 3} for i, (name, recipe, r) in
+                enumerate((n, rc, n.split("/")[-1].rstrip(")")) for n, rc in entries)]
+        return pd.DataFrame(rows)
+
+    marked = summary([("base (a/l/r)", "base"), ("a/l/q", "")])
+    plain = summary([("a/l/r", ""), ("a/l/q", "")])
+    assert diff(marked, plain).added == [] and diff(marked, plain).removed == []
+    # A table with both the recipe row and the one-factor row keeps them apart.
+    both = summary([("base (a/l/r)", "base"), ("a/l/r", ""), ("a/l/q", "")])
+    assert diff(plain, both).added == ["s / d / base (a/l/r)"] and diff(plain, both).removed == []
+    assert list(cells(pd.Series([3.0, None, 1000.0, 0.0002]))) == ["3", "nan", "1000", "0.0002"]
+
+
+def test_merge_reads_a_whole_number_the_same_with_or_without_blank_cells(tmp_path: Path) -> None:
+    a = write_runs(tmp_path / "a.csv", {"base/l/r": [20.0, 21.0]}, seeds=range(2))
+    b = write_runs(tmp_path / "b.csv", {"base/l/r": [22.0]}, seeds=range(2, 3))
+    table = pd.read_csv(b)
+    table["kid_subset_size"] = 1000.0  # a float column, as when a skipped row leaves a blank
+    table.to_csv(b, index=False)
+    first = pd.read_csv(a)
+    first["kid_subset_size"] = 1000
+    first.to_csv(a, index=False)
+    proc = ganbench("leaderboard", "merge", str(a), str(b), "-o", "merged", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_an_entry_whose_seeds_were_all_skipped_has_no_rank() -> None:
+    """It is listed last, with empty rank cells: "27 / 27-27" looked certain of a rank it does not have."""
+    from ganbench.leaderboard import summary_table, summary_view
+
+    runs = pd.read_csv(LEADERBOARDS / "grid-grid-25-runs.csv")
+    summary = summary_table(runs)
+    skipped = summary["n_skipped"] == summary["n_seeds"]
+    assert skipped.sum() == 7
+    assert summary.loc[skipped, ["rank", "rank_low", "rank_high"]].isna().all().all()
+    assert summary.loc[~skipped, "rank"].notna().all() and list(skipped).index(True) == int((~skipped).sum())
+    view = summary_view(summary)
+    assert set(view.loc[skipped, "rank"]) == {"-"} and set(view.loc[skipped, "rank 95%"]) == {"-"}

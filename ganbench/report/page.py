@@ -154,8 +154,9 @@ def _suite(runs: pd.DataFrame, store: RunStore | None, writer: _Writer, metrics:
     entries, missing = [], 0
     for _, row in summary.iterrows():
         group = runs[runs["entry"] == row["entry"]].sort_values("seed")
-        item = Entry(str(row["entry"]), anchors[row["entry"]], str(row["rank"]),
-                     "" if pd.isna(row["tier"]) else str(int(row["tier"])))
+        rank = "-" if pd.isna(row["rank"]) else str(int(row["rank"]))  # an all-skipped entry has none
+        tier = "" if pd.isna(row["tier"]) else str(int(row["tier"]))
+        item = Entry(str(row["entry"]), anchors[row["entry"]], rank, tier)
         for _, run in group.iterrows():
             seed = Seed(int(run["seed"]), str(run["status"]), "" if pd.isna(run["reason"]) else str(run["reason"]))
             grid = store.grid_path(str(run["run_id"])) if store is not None else None
