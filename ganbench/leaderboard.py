@@ -40,7 +40,7 @@ PROTOCOL_COLUMNS = ["suite", "dataset", "dataset_source", "dataset_sha256", "gen
                     "lr_discriminator", "beta1", "beta2", "fid_samples", "mode_samples", "feature_extractor", "device",
                     "compute_dtype", "compile", "budget_seconds", "eval_points", "curve_fid_samples",
                     "ganbench_version", "metrics_version", "reference_split", "kid_subset_size", "prc_neighbourhood",
-                    "dc_neighbourhood"]
+                    "dc_neighbourhood", "machine"]
 # What the report draws for each run, as space-separated numbers, so that a runs table alone (merged
 # from several machines, say) rebuilds the report's curves: column -> (record field, key).
 PLOT_COLUMNS = {"plot_step": ("curves", "step"), "plot_d_loss": ("curves", "d_loss"),
@@ -92,6 +92,24 @@ def _n_modes(record: dict[str, Any]) -> float:
     return float(found.group(1)) if found else math.nan
 
 
+def machine_of(device: str, cpu_capability: str, device_name: str) -> str:
+    """The machine type of a run recorded before run ids named it (``machine.machine_type``'s form,
+    without the CUDA version, which such records lack); "" where the record does not say."""
+    if str(device).startswith("cuda"):
+        return f"cuda {device_name}" if isinstance(device_name, str) and device_name else ""
+    return f"cpu {cpu_capability}" if isinstance(cpu_capability, str) and cpu_capability else ""
+
+
+def with_machine(runs: pd.DataFrame) -> pd.DataFrame:
+    """``runs`` with its ``machine`` column, derived for tables from before schema 8."""
+    if "machine" in runs and runs["machine"].notna().all():
+        return runs
+    derived = [machine_of(*(row.get(c, "") for c in ("device", "cpu_capability", "device_name")))
+               for _, row in runs.iterrows()]
+    given = runs["machine"] if "machine" in runs else pd.Series([None] * len(runs), index=runs.index)
+    return runs.assign(machine=[g if isinstance(g, str) and g else d for g, d in zip(given, derived, strict=True)])
+
+
 def runs_table(records: list[dict[str, Any]], baseline: str | None = None,
                metrics: Sequence[MetricSpec] | None = None) -> pd.DataFrame:
     """One row per run. ``baseline`` is the suite's baseline entry (``architecture/loss/regularizer``),
@@ -128,6 +146,8 @@ def runs_table(records: list[dict[str, Any]], baseline: str | None = None,
                    lock=rec.get("versions", {}).get("lock", ""), run_id=rec["run_id"])  # no lock before schema 8
         numerics = rec.get("numerics", {})  # records before 0.5.0's schema 7 do not say
         row.update(cpu_capability=numerics.get("cpu_capability", ""), device_name=numerics.get("device_name", ""))
+        row["machine"] = ctx.get("machine") or machine_of(spec.get("device", "cpu"), row["cpu_capability"],
+                                                          row["device_name"])
         row.update({col: rec.get(col) for col in TIMING_COLUMNS})
         row.update({col: encode_series(rec.get(field, {}).get(key)) for col, (field, key) in PLOT_COLUMNS.items()})
         row["baseline"] = baseline
@@ -175,7 +195,7 @@ def summary_table(runs: pd.DataFrame, baseline: str | None = None,
     columns = [col for col in metric_columns(metrics) if col.aggregate]
     runs = runs.assign(**{col.name: math.nan for col in columns if col.name not in runs})
     # Runs tables written before a spec column existed ran with its default.
-    runs = runs.assign(mode_score=_mode_scores(runs),
+    runs = with_machine(runs).assign(mode_score=_mode_scores(runs),
                        **{col: SPEC_DEFAULTS[col] for col in SPEC_COLUMNS if col not in runs and col in SPEC_DEFAULTS})
     rows, groups = [], []
     keys = ENTRY_COLUMNS + PROTOCOL_COLUMNS
@@ -266,10 +286,11 @@ def write_tables(records: list[dict[str, Any]], out: Path, baseline: str | None 
     return (*write_frames(runs, summary, out), summary)
 
 
-def write_frames(runs: pd.DataFrame, summary: pd.DataFrame, out: Path) -> tuple[Path, Path]:
-    """``out/<suite>-<dataset>-runs.csv`` and ``-summary.csv``, each written atomically."""
-    suite, dataset = runs["suite"].iloc[0], runs["dataset"].iloc[0]
-    paths = out / f"{suite}-{dataset}-runs.csv", out / f"{suite}-{dataset}-summary.csv"
+def write_frames(runs: pd.DataFrame, summary: pd.DataFrame, out: Path, stem: str = "") -> tuple[Path, Path]:
+    """``out/<stem>-runs.csv`` and ``-summary.csv``, each written atomically; the stem is
+    ``<suite>-<dataset>`` unless given (a table of another machine type beside it)."""
+    stem = stem or f"{runs['suite'].iloc[0]}-{runs['dataset'].iloc[0]}"
+    paths = out / f"{stem}-runs.csv", out / f"{stem}-summary.csv"
     for path, table in zip(paths, (runs, summary), strict=True):
         atomic_write_text(path, table.to_csv(index=False, float_format="%.6g", lineterminator="\n"))
     return paths

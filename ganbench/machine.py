@@ -12,6 +12,16 @@ import torch
 
 
 @cache
+def machine_type(device: str) -> str:
+    """What a table holds one of, and part of every run id: the CPU kernel set ATen dispatches to
+    ("cpu AVX2"), or the GPU model and CUDA version ("cuda NVIDIA H100 80GB HBM3, CUDA 13.0"). Runs
+    of one type rerun to the bit; across types the float rounding differs (docs/protocol.md)."""
+    if device.startswith("cuda") and torch.cuda.is_available():
+        return f"cuda {torch.cuda.get_device_name()}, CUDA {torch.version.cuda}"
+    return f"cpu {torch.backends.cpu.get_cpu_capability()}"
+
+
+@cache
 def numerics(device: str) -> dict[str, str]:
     """The numerical environment of a run on ``device`` ("cpu" or "cuda"), as strings for a record."""
     parallel = torch.__config__.parallel_info()

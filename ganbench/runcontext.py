@@ -17,8 +17,9 @@ from typing import cast
 import torch
 
 import ganbench
-from ganbench import perceptual, plugins
+from ganbench import featurespace, perceptual, plugins
 from ganbench.datakinds import DataKind, kind_of
+from ganbench.machine import machine_type
 from ganbench.metrics import registry
 from ganbench.metrics.version import METRICS_VERSION
 from ganbench.plugins import Catalog, Registered
@@ -77,6 +78,7 @@ def context(spec: RunSpec, data_root: str | None) -> dict[str, str]:
     cat = catalog()
     extractor = feature_extractor(spec, data)
     out = {"ganbench": ganbench.__version__, "torch": torch.__version__, "dataset_sha256": data.sha256,
+           "machine": machine_type(spec.device),  # a store shared by machines never mixes their records
            "feature_extractor": f"{extractor}@{registry.extractor_version(extractor)}" if extractor else "none",
            "metrics_version": str(METRICS_VERSION)}
     if training_networks(spec):  # retrained perceptual weights are another run
@@ -118,11 +120,15 @@ def training_networks(spec: RunSpec) -> list[str]:
 
 
 def scored_in_trained_space(spec: RunSpec, extractor: str) -> str | None:
-    """Why ``spec`` must not run, scored in ``extractor``: training optimised against that very
-    network, which would inflate its FID (Kynkäänniemi et al. 2023); else None."""
-    if extractor and extractor in training_networks(spec):
-        return (f"{spec.entry} trains against {extractor}, the feature extractor its FID would be computed in; "
-                f"score it in another space (--extractor) or drop the entry")
+    """Why ``spec`` must not run, scored in ``extractor``: training optimised against that network or
+    one sharing its weights, which would inflate its FID (Kynkäänniemi et al. 2023); else None."""
+    if not extractor:
+        return None
+    for network in training_networks(spec):
+        shared = featurespace.shared_space(network, extractor)
+        if shared is not None:
+            return (f"{spec.entry} trains against {network}, and its FID would be computed in {extractor}: {shared}; "
+                    f"score it in another space (--extractor) or drop the entry")
     return None
 
 

@@ -7,6 +7,7 @@ statistics over all seeds), never averaged from other summaries.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 from scipy import stats
 
-from ganbench.leaderboard import PROTOCOL_COLUMNS, metric_columns, summary_table
+from ganbench.leaderboard import PROTOCOL_COLUMNS, metric_columns, summary_table, with_machine
 from ganbench.specs import MetricSpec
 
 # Columns that identify one run across tables.
@@ -145,6 +146,7 @@ class Diff:
     removed: list[str] = field(default_factory=list)
     moved: list[str] = field(default_factory=list)  # one line per entry and what moved
     protocol: list[str] = field(default_factory=list)  # protocol columns that differ (not a movement)
+    machines: str = ""  # the machine types compared: each number's rounding comes from its own
 
     @property
     def changed(self) -> bool:
@@ -172,6 +174,8 @@ def diff(old: pd.DataFrame, new: pd.DataFrame, metrics: Sequence[MetricSpec] | N
     longer overlaps the old one; entries that lost or regained seeds. Protocol columns that differ are
     listed apart: they explain a change, they are not one."""
     out = Diff()
+    old_types, new_types = (", ".join(sorted(machine_types(t))) or "not recorded" for t in (old, new))
+    out.machines = f"{old_types} in both" if old_types == new_types else f"{old_types} -> {new_types}"
     # Entries are matched by what they are (IDENTITY), not by suite or printed name; each is shown
     # under its name in the new table (the old one's where it was removed).
     old_rows, new_rows = _match(old, new)
@@ -214,8 +218,13 @@ def merge(tables: Sequence[tuple[Path, pd.DataFrame]]) -> pd.DataFrame:
     for path, table in tables:
         if not is_runs(table):
             raise TableError(f"{path}: a summary table; merge runs tables (<suite>-<dataset>-runs.csv)")
-    runs = pd.concat([t.assign(_file=str(p)) for p, t in tables], ignore_index=True)
+    runs = with_machine(pd.concat([t.assign(_file=str(p)) for p, t in tables], ignore_index=True))
     ran = runs[runs["status"] != "skipped"]  # skipped runs have no extractor or data hash
+    types = {m: sorted(set(runs.loc[runs["machine"] == m, "_file"])) for m in runs["machine"].unique() if m}
+    if len(types) > 1:
+        detail = "; ".join(f"{m}: {', '.join(files)}" for m, files in sorted(types.items()))
+        raise TableError(f"a table holds one machine type, and these are {len(types)} ({detail}): their numbers "
+                         "differ in rounding; merge each type apart")
     columns = [c for c in PROTOCOL_COLUMNS if c in runs.columns]
     # Table-wide settings agree across all runs; a recipe's own optimiser settings within its entry.
     differing = [c for c in columns if c not in RECIPE_COLUMNS and cells(ran[c]).nunique() > 1]
@@ -243,12 +252,51 @@ def table_paths(out: Path, suite: str, dataset: str) -> tuple[Path, Path]:
     return out / f"{suite}-{dataset}-runs.csv", out / f"{suite}-{dataset}-summary.csv"
 
 
+def machine_types(table: pd.DataFrame) -> set[str]:
+    """The machine types and precisions of a runs table's rows (``AVX2``, ``cuda ..., bf16``); a row
+    that does not say (a table from before schema 7) has none."""
+    runs = with_machine(table)
+    dtypes = runs["compute_dtype"] if "compute_dtype" in runs else pd.Series("fp32", index=runs.index)
+    return {_type_name(m, d) for m, d in zip(runs["machine"], dtypes.fillna("fp32"), strict=True) if m}
+
+
+def _type_name(machine: str, dtype: str) -> str:
+    return machine + ("" if dtype == "fp32" else f", {dtype}")
+
+
+def machine_slug(machine_type: str) -> str:
+    """A machine type as part of a file name: ``cpu AVX512`` -> ``avx512``, a GPU's -> ``cuda-nvidia-...``."""
+    return re.sub(r"[^a-z0-9]+", "-", machine_type.lower().removeprefix("cpu ")).strip("-")
+
+
+def table_for(new: pd.DataFrame, path: Path) -> Path:
+    """Where the runs ``new`` (one machine type) go: the table at ``path`` when it is absent or of
+    their type, else ``<suite>-<dataset>-<type>-runs.csv`` beside it. A table holds one machine type:
+    numbers from two types differ in their rounding, and a seed of one must not replace the other's."""
+    kinds = machine_types(new)
+    if len(kinds) != 1 or not path.exists():
+        return path
+    (kind,) = kinds
+    there = machine_types(read_table(path))
+    if not there or there == kinds:
+        return path
+    return path.with_name(f"{path.name.removesuffix('-runs.csv')}-{machine_slug(kind)}-runs.csv")
+
+
 def check_writable_table(path: Path) -> None:
     """Before any training: an existing runs table must be readable, since the new rows join it."""
     if path.exists():
         table = read_table(path)
         if not is_runs(table):
             raise TableError(f"{path}: a summary table where the runs table belongs; move it away")
+
+
+def upgraded(runs: pd.DataFrame) -> pd.DataFrame:
+    """A schema 7 runs table as schema 8: 8 only added ``lock`` (empty: such runs named no lock) and
+    ``machine`` (read from ``cpu_capability`` and ``device_name``). Other schemas as they are."""
+    if set(runs["schema_version"].astype(str)) != {"7"} or not is_runs(runs):
+        return runs
+    return with_machine(runs).assign(schema_version=8, lock=runs.get("lock", ""))
 
 
 def union(new: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, str]:
@@ -259,7 +307,7 @@ def union(new: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, str]:
     Returns the table and a message for the user ("" when there is nothing to say)."""
     if not path.exists():
         return new, ""
-    old = read_table(path)
+    old = upgraded(read_table(path))
     if set(old["schema_version"].astype(str)) != set(new["schema_version"].astype(str)):
         previous = path.with_name(path.name.removesuffix(".csv") + ".previous.csv")
         path.replace(previous)

@@ -13,6 +13,7 @@ import pandas as pd
 import torch
 
 from ganbench.locks import environment_lock, lock_id
+from tests.cli import ganbench
 from tests.conftest import write_plugin
 
 SUITES_DIR = Path(__file__).resolve().parents[1] / "ganbench" / "suites"
@@ -58,6 +59,43 @@ def test_a_subset_run_keeps_the_rows_already_in_the_table(tmp_path: Path) -> Non
     assert entries(tmp_path) == ["dcgan/non-saturating/dropout"]
     previous = pd.read_csv(tmp_path / "out" / "tiny-fashion-mnist-runs.previous.csv")
     assert sorted(previous["entry"]) == ["dcgan/non-saturating/none", "dcgan/non-saturating/r1"]
+
+
+def test_a_table_holds_one_machine_type(tmp_path: Path) -> None:
+    """A run into a table made on another machine type writes its own table beside it: the numbers
+    differ in their rounding, and its seed must not replace the other machine's. merge refuses to mix
+    the two, diff names them; within one type a re-run replaces its seed's row, one row per entry."""
+    (tmp_path / "tiny.toml").write_text(TINY)
+    here = f"cpu {torch.backends.cpu.get_cpu_capability()}"
+    assert run(tmp_path, "--reg", "none").returncode == 0
+    table = tmp_path / "out" / "tiny-fashion-mnist-runs.csv"
+    rows = pd.read_csv(table)
+    assert list(rows["machine"]) == [here]
+    other = "cpu AVX512" if here != "cpu AVX512" else "cpu AVX2"
+    rows.assign(machine=other, cpu_capability=other.removeprefix("cpu "), fid=rows["fid"] + 1,
+                run_id="elsewhere").to_csv(table, index=False)
+    done = run(tmp_path, "--reg", "none")
+    assert done.returncode == 0, done.stderr
+    beside = tmp_path / "out" / f"tiny-fashion-mnist-{here.removeprefix('cpu ').lower()}-runs.csv"
+    assert f"{table} holds runs of {other}; this run's ({here}) go to their own table, {beside.name}" in done.stderr
+    assert list(pd.read_csv(table)["machine"]) == [other]  # the other machine's seed is untouched
+    assert list(pd.read_csv(beside)["machine"]) == [here] and beside.with_name(
+        beside.name.replace("-runs", "-summary")).is_file()
+    merged = ganbench("leaderboard", "merge", str(table), str(beside), "-o", "merged", cwd=tmp_path)
+    assert merged.returncode == 1 and "Traceback" not in merged.stderr
+    assert merged.stderr.strip() == (f"Error: a table holds one machine type, and these are 2 ({min(here, other)}: "
+                                     f"{table if min(here, other) == other else beside}; {max(here, other)}: "
+                                     f"{beside if max(here, other) == here else table}): their numbers differ in "
+                                     "rounding; merge each type apart")
+    compared = ganbench("leaderboard", "diff", str(table), str(beside), cwd=tmp_path)
+    assert compared.stdout.splitlines()[0] == f"machines  {other} -> {here}", compared.stdout
+    assert f"protocol  machine: {other} -> {here}" in compared.stdout
+    # The same type again: the seed's row is replaced, the entry stays one row.
+    again = run(tmp_path, "--reg", "none", "--force")
+    assert again.returncode == 0 and "go to their own table" in again.stderr
+    assert len(pd.read_csv(beside)) == 1
+    summary = pd.read_csv(beside.with_name(beside.name.replace("-runs", "-summary")))
+    assert list(summary["entry"]) == ["dcgan/non-saturating/none"] and list(summary["machine"]) == [here]
 
 
 def test_a_damaged_table_is_named_before_any_training(tmp_path: Path) -> None:

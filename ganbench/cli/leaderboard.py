@@ -69,6 +69,7 @@ def diff_command(old: Path, new: Path) -> None:
     """What moved from OLD to NEW (summary or runs CSVs); exit 1 when anything did."""
     metrics = plugins.load().metric_table()
     change = diff(as_summary(read_table(old), metrics), as_summary(read_table(new), metrics), metrics)
+    click.echo(f"machines  {change.machines}")
     for line in change.protocol:
         click.echo(f"protocol  {line}")
     for entry in change.added:
