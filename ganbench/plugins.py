@@ -70,6 +70,14 @@ class PluginError(Exception):
     """A plugin could not be loaded or registered something invalid."""
 
 
+# Built-in components under their old names, with what they are now called.
+RENAMED = {
+    ("regularizers", "perceptual"): "renamed feature-statistics in ganbench 0.9.0 (unpaired Gatys-style "
+                                    "feature statistics, not a paired perceptual loss)",
+    ("regularizers", "perceptual-vgg16"): "renamed feature-statistics-vgg16 in ganbench 0.9.0",
+}
+
+
 class UnknownComponent(Exception):
     """A component name that no loaded plugin registered."""
 
@@ -108,6 +116,8 @@ class Catalog:
         try:
             return self.components[kind][name]
         except KeyError:
+            if (kind, name) in RENAMED:
+                raise UnknownComponent(f"unknown {SINGULAR[kind]} {name!r}: {RENAMED[kind, name]}") from None
             known = ", ".join(self.names(kind)) or "none"
             raise UnknownComponent(f"unknown {SINGULAR[kind]} {name!r} (known: {known})") from None
 

@@ -100,7 +100,7 @@ def test_catalog_run_survives_broken_plugins_and_skips_incompatible(tmp_path: Pa
     assert unconstrained["status"] == "skipped" and unconstrained["reason"].startswith(
         "wasserstein requires a Lipschitz constraint on the discriminator, which neither bn-dcgan nor the "
         "regularizer provides (regularizers that do: gradient-penalty, spectral-norm, weight-clipping)")
-    skipped = [f"bn-dcgan/non-saturating/{r}" for r in ("gradient-penalty", "r1", "perceptual-vgg16")]
+    skipped = [f"bn-dcgan/non-saturating/{r}" for r in ("gradient-penalty", "r1", "feature-statistics-vgg16")]
     skipped.append("bn-dcgan/wasserstein/none")
     assert (runs.drop(index=skipped)["status"] == "completed").all()
     # distribution==version#code hash for a third-party component; the summary carries it too.

@@ -46,10 +46,10 @@ def test_run_all_writes_both_tables(smoke_run: tuple[Path, subprocess.CompletedP
     assert RUN_COLUMNS <= set(runs.columns)
     assert SUMMARY_COLUMNS <= set(summary.columns)
     # 25 one-factor entries + the wgan recipe; skipped: dcgan/wasserstein/none (no Lipschitz
-    # constraint) and perceptual-vgg16 (no VGG16 weights on a fresh machine).
+    # constraint) and feature-statistics-vgg16 (no VGG16 weights on a fresh machine).
     assert len(runs) == 52 and runs["status"].value_counts().to_dict() == {"completed": 48, "skipped": 4}
     assert sorted(runs.loc[runs["status"] == "skipped", "entry"].unique()) == [
-        "dcgan/non-saturating/perceptual-vgg16", "dcgan/wasserstein/none"]
+        "dcgan/non-saturating/feature-statistics-vgg16", "dcgan/wasserstein/none"]
     assert len(summary) == 26 and list(summary["rank"]) == sorted(summary["rank"])
     assert (summary["n_seeds"] == 2).all() and (summary["seeds"] == "0;1").all()
     ran = summary[summary["n_completed"] > 0]

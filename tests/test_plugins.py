@@ -35,9 +35,9 @@ def test_builtins_register_through_hooks(builtin_catalog: plugins.Catalog) -> No
     assert builtin_catalog.names("losses") == ["feature-matching", "hinge", "least-squares", "minimax",
                                                "non-saturating", "relativistic-average", "wasserstein"]
     assert builtin_catalog.names("regularizers") == ["batch-norm", "consistency", "diffaugment", "dropout", "ema",
-                                                     "gradient-penalty", "instance-noise", "lecam", "none",
-                                                     "perceptual", "perceptual-vgg16", "r1", "spectral-norm",
-                                                     "weight-clipping"]
+                                                     "feature-statistics", "feature-statistics-vgg16",
+                                                     "gradient-penalty", "instance-noise", "lecam", "none", "r1",
+                                                     "spectral-norm", "weight-clipping"]
     assert builtin_catalog.names("datasets") == ["cifar10", "fashion-mnist", "grid-25", "image-folder", "mnist",
                                                  "ring-8", "shapes", "stacked-fashion-mnist"]
     assert builtin_catalog.problems == []
@@ -388,7 +388,17 @@ def test_list_shows_what_decides_a_pairing(monkeypatch: pytest.MonkeyPatch) -> N
              and not line.startswith("   ")}
     assert after["gradient-penalty"] == "provides: lipschitz; incompatible with: batchnorm-discriminator"
     assert after["batch-norm"] == "data: images; traits: batchnorm-discriminator"
-    assert after["perceptual"] == "data: images; trains against: fashion-mnist-vgg-dae"
+    assert after["feature-statistics"] == "data: images; trains against: fashion-mnist-vgg-dae"
     assert not after["dropout"].startswith(("data", "provides", "traits"))  # declares nothing: no second line
     losses = CliRunner().invoke(main, ["list", "losses"]).output
     assert "wasserstein" in losses and "requires: lipschitz" in losses
+
+
+def test_a_renamed_built_in_is_named_under_its_new_name(builtin_catalog: plugins.Catalog) -> None:
+    """`perceptual` matched unpaired feature statistics, not Johnson et al.'s paired loss: renamed in 0.9.0."""
+    with pytest.raises(UnknownComponent) as caught:
+        builtin_catalog.get("regularizers", "perceptual")
+    assert str(caught.value) == ("unknown regularizer 'perceptual': renamed feature-statistics in ganbench 0.9.0 "
+                                 "(unpaired Gatys-style feature statistics, not a paired perceptual loss)")
+    summary = builtin_catalog.spec("regularizers", "feature-statistics").summary
+    assert summary.startswith("Gatys-style feature statistics on G, unpaired") and "Not Johnson" in summary

@@ -130,7 +130,7 @@ def test_twenty_steps_of_every_architecture_and_loss_stay_finite(builtin_catalog
 
 def test_every_regularizer_trains(builtin_catalog: Catalog, real_train: torch.Tensor) -> None:
     for reg in builtin_catalog.names("regularizers"):
-        if reg == "perceptual-vgg16":  # no VGG16 weights on a test machine: skipped, see test_training_networks
+        if reg == "feature-statistics-vgg16":  # no VGG16 weights on a test machine: skipped, see test_training_networks
             continue
         spec = tiny_spec(regularizer=reg, generator_steps=6, curve_points=1)
         result = train(spec, builtin_catalog, real_train, CPU)

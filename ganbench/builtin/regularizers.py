@@ -448,17 +448,18 @@ def register_regularizers(register: RegisterRegularizer) -> None:
         "min(1000, T/10) G steps (official 1000; the T/10 cap for short runs is ganbench's)",
         "Tseng et al. 2021, Regularizing GANs under Limited Data, CVPR", LeCam))
     register(RegularizerSpec(
-        "perceptual", "Perceptual term on G: channel means and Gram matrices of fake vs real batches at 3 layers "
-        "of a frozen VGG-style denoising-autoencoder encoder shipped for Fashion-MNIST (weight 0.1; batch "
-        "statistics, since unconditional fakes have no paired real image: ganbench's adaptation)",
-        "Johnson, Alahi & Fei-Fei 2016, Perceptual Losses, ECCV; Gatys, Ecker & Bethge 2016, Image Style "
-        "Transfer Using CNNs, CVPR", _perceptual(perceptual.DEFAULT_NETWORK), data_kinds=_IMAGES,
+        "feature-statistics", "Gatys-style feature statistics on G, unpaired: the channel means and Gram "
+        "matrices of a fake batch matched to those of an unrelated real batch, at 3 layers of the frozen "
+        "encoder of a VGG-style denoising autoencoder shipped for Fashion-MNIST (weight 0.1). Not Johnson et "
+        "al.'s paired perceptual loss: unconditional fakes have no real image of their own",
+        "Gatys, Ecker & Bethge 2016, Image Style Transfer Using CNNs, CVPR; after Johnson, Alahi & Fei-Fei "
+        "2016, Perceptual Losses, ECCV", _perceptual(perceptual.DEFAULT_NETWORK), data_kinds=_IMAGES,
         networks=frozenset({perceptual.DEFAULT_NETWORK})))
     register(RegularizerSpec(
-        "perceptual-vgg16", "The perceptual term in torchvision's ImageNet VGG16 (relu1_2, relu2_2, relu3_3, "
-        "relu4_3) from a local weights file ($GANBENCH_VGG16_WEIGHTS or the torch hub cache), for GPU suites; "
-        "skipped where the file is absent",
-        "Johnson, Alahi & Fei-Fei 2016, ECCV; Simonyan & Zisserman 2015, Very Deep Convolutional Networks, ICLR",
+        "feature-statistics-vgg16", "The same feature statistics in torchvision's ImageNet VGG16 (relu1_2, "
+        "relu2_2, relu3_3, relu4_3) from a local weights file ($GANBENCH_VGG16_WEIGHTS or the torch hub cache), "
+        "for GPU suites; skipped where the file is absent",
+        "Gatys, Ecker & Bethge 2016, CVPR; Simonyan & Zisserman 2015, Very Deep Convolutional Networks, ICLR",
         _perceptual("vgg16"), data_kinds=_IMAGES, networks=frozenset({"vgg16"})))
     register(RegularizerSpec(
         "weight-clipping", "WGAN weight clipping: every D parameter clamped to [-0.01, 0.01] after each D "
