@@ -23,14 +23,15 @@ target, and the real batch ganbench hands the term (the last critic step's, as t
 step by step" shows) is drawn independently of the latents. The official code's answer to a missing
 one-to-one correspondence is its ``ave_spectrum`` option (``forward``: ``pred_freq = torch.mean(
 pred_freq, 0, keepdim=True)`` and the same for the target): each batch is reduced to its minibatch
-average spectrum before the weight matrix and the distance are computed; the paper's unconditional
-StyleGAN2 results are shown with mini-batch average spectra (official README, "Unconditional Image
-Synthesis (StyleGAN2)"). ganbench's choice: ``ave_spectrum`` on, so the term compares the average
-spectrum of G's batch with that of an independently drawn real batch (the real batch's order cannot
-matter). The DFT is linear, so this is the focal-weighted spectral distance between the two batches'
-mean images. Everything else keeps the official defaults: alpha 1, no log, per-image (here: per
-averaged spectrum and channel) normalisation, no patches, loss weight 1 (the weight the authors
-used for StyleGAN2 is not published: EndlessSora/focal-frequency-loss issue #7 asks for it).
+average spectrum before the weight matrix and the distance are computed. The official README shows
+mini-batch average spectra beside its unconditional StyleGAN2 results, but does not say that the
+loss was trained with ``ave_spectrum``: that is not known. ganbench's choice: ``ave_spectrum`` on,
+so the term compares the average spectrum of G's batch with that of an independently drawn real
+batch (the real batch's order cannot matter). The DFT is linear, so this is the focal-weighted
+spectral distance between the two batches' mean images. Everything else keeps the official defaults:
+alpha 1, no log, per-image (here: per averaged spectrum and channel) normalisation, no patches, loss
+weight 1 (the weight the authors used for StyleGAN2 is not published:
+EndlessSora/focal-frequency-loss issue #7 asks for it).
 
 Precision: the spectra are computed in float32 whatever the autocast dtype, since the DFT has no
 bfloat16 kernel on the CPU.
