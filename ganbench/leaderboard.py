@@ -195,6 +195,9 @@ def summary_table(runs: pd.DataFrame, baseline: str | None = None,
     columns = [col for col in metric_columns(metrics) if col.aggregate]
     runs = runs.assign(**{col.name: math.nan for col in columns if col.name not in runs})
     # Runs tables written before a spec column existed ran with its default.
+    # An empty cell read from a CSV is NaN, the same cell of a run just made is "": one entry, not two
+    # (a re-run seed joined to a table's other seeds split its entry into two rows).
+    runs = runs.assign(**{c: runs[c].astype(object).where(runs[c].notna(), "") for c in ENTRY_COLUMNS if c in runs})
     runs = with_machine(runs).assign(mode_score=_mode_scores(runs),
                        **{col: SPEC_DEFAULTS[col] for col in SPEC_COLUMNS if col not in runs and col in SPEC_DEFAULTS})
     rows, groups = [], []

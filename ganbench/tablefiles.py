@@ -87,9 +87,12 @@ def find_tables(what: str, directory: Path) -> list[Path]:
 
 
 def cells(values: pd.Series) -> pd.Series:
-    """A column's values as text, a whole number as one whatever its dtype: a column with blank cells
-    (skipped runs) reads as floats, and its 3.0 is the 3 of a table without blanks."""
+    """A column's values as text, a whole number as one whatever its dtype, and every empty cell as "":
+    a column with blank cells (skipped runs) reads as floats, and its 3.0 is the 3 of a table without
+    blanks; a blank read from a CSV is NaN where a run just made has None."""
     def text(value: object) -> str:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return ""
         if isinstance(value, float) and value.is_integer():
             return str(int(value))
         return str(value)

@@ -249,7 +249,8 @@ def test_diff_matches_a_recipe_row_to_its_one_factor_entry_only_when_unambiguous
     # A table with both the recipe row and the one-factor row keeps them apart.
     both = summary([("base (a/l/r)", "base"), ("a/l/r", ""), ("a/l/q", "")])
     assert diff(plain, both).added == ["s / d / base (a/l/r)"] and diff(plain, both).removed == []
-    assert list(cells(pd.Series([3.0, None, 1000.0, 0.0002]))) == ["3", "nan", "1000", "0.0002"]
+    assert list(cells(pd.Series([3.0, None, 1000.0, 0.0002]))) == ["3", "", "1000", "0.0002"]
+    assert list(cells(pd.Series(["a", None, float("nan")], dtype=object))) == ["a", "", ""]
 
 
 def test_merge_reads_a_whole_number_the_same_with_or_without_blank_cells(tmp_path: Path) -> None:
@@ -277,3 +278,18 @@ def test_an_entry_whose_seeds_were_all_skipped_has_no_rank() -> None:
     assert summary.loc[~skipped, "rank"].notna().all() and list(skipped).index(True) == int((~skipped).sum())
     view = summary_view(summary)
     assert set(view.loc[skipped, "rank"]) == {"-"} and set(view.loc[skipped, "rank 95%"]) == {"-"}
+
+
+def test_a_re_run_seed_joins_its_entrys_other_seeds_in_one_row(tmp_path: Path) -> None:
+    """The seeds read back from the table have blank conditioning and recipe cells (NaN), the re-run
+    one made in memory has "": the summary split the entry into two rows, ranked apart."""
+    from ganbench.leaderboard import summary_table
+    from ganbench.tablefiles import union
+
+    path = write_runs(tmp_path / "s-fashion-mnist-runs.csv", BASE)
+    again = runs_table([record("good/l/r", 0, "completed", 10.5)], baseline="base/l/r")
+    joined, note = union(again, path)
+    assert note == f"{path}: 8 earlier rows kept beside this run's 1", note
+    summary = summary_table(joined)
+    assert sorted(summary["entry"]) == ["bad/l/r", "base/l/r", "good/l/r"]
+    assert summary.set_index("entry").loc["good/l/r", "fid_mean"] == pytest.approx((10.5 + 11 + 12) / 3)
