@@ -56,7 +56,7 @@ def test_sound_components_pass_every_check(tmp_path: Path, monkeypatch: pytest.M
     for component in ("architecture:my-dcgan", "loss:my-loss", "regularizer:my-r1"):
         assert {f"{component}:{name}" for name in ("describes-itself", "trains", "deterministic", "resumes")} <= ids
     assert {"plugin:ganbench-kit:loads", "architecture:my-dcgan:shapes", "loss:my-loss:outputs",
-            "regularizer:my-r1:augment"} <= ids
+            "regularizer:my-r1:augment", "regularizer:my-r1:conditional"} <= ids  # a penalty: under classes too
     assert_conforms("ganbench_kit_ep", catalog)  # the entry-point name works too
 
 
@@ -165,6 +165,18 @@ BROKEN = {
             register(RegularizerSpec("bad", "s", "r", Counting))
         ''', "regularizer:bad:resumes", "regularizer bad in dcgan/non-saturating/bad: a run resumed from its "
                                         "checkpoint ends with other weights"),
+    "half-batch-penalty": ('''
+        class HalfBatch(Regularizer):
+            """Scores half the real batch: fine for an unconditional D, which needs no labels; a
+            conditional D has the whole batch's classes bound, so the call is an error there."""
+            def discriminator_penalty(self, discriminator, real, fake, real_logits, fake_logits):
+                return discriminator(real[: len(real) // 2]).square().mean()
+
+        @hookimpl
+        def register_regularizers(register):
+            register(RegularizerSpec("bad", "s", "r", HalfBatch))
+        ''', "regularizer:bad:conditional", "regularizer bad: RuntimeError: ProjectionDiscriminator: 8 labels are "
+                                            "bound for a batch of 4"),
     "os-noise": ('''
         class Noisy(Regularizer):
             def augment(self, images):
@@ -222,7 +234,7 @@ def test_check_plugin_command_and_pytest_option(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "ganbench", "check-plugin", "ganbench-kit"], env=env,
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stdout.splitlines()[-1] == "ganbench-kit: 17 of 17 checks passed"
+    assert done.stdout.splitlines()[-1] == "ganbench-kit: 18 of 18 checks passed"
     missing = subprocess.run([sys.executable, "-m", "ganbench", "check-plugin", "ganbench-nothing"], env=env,
                              capture_output=True, text=True)
     assert missing.returncode == 2 and missing.stderr.startswith("Error: plugin 'ganbench-nothing' is not installed")
@@ -236,7 +248,7 @@ def test_check_plugin_command_and_pytest_option(tmp_path: Path) -> None:
     tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--ganbench-plugin",
                             "ganbench-kit", str(tmp_path / "sound")], env=env, capture_output=True, text=True,
                            cwd=tmp_path)
-    assert tests.returncode == 0 and "17 passed" in tests.stdout, tests.stdout[-2000:]
+    assert tests.returncode == 0 and "18 passed" in tests.stdout, tests.stdout[-2000:]
 
 
 def test_a_plugin_registering_nothing_fails_to_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

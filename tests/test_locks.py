@@ -73,10 +73,18 @@ def test_pins_read_a_lock_as_uv_writes_it() -> None:
 
 
 def test_drift_names_each_package_off_the_lock() -> None:
-    locked = {"numpy": "2.4.6", "torch": "2.14.1", "scipy": "1.17.1"}
-    assert locks.drift(locked, {"numpy": "2.4.6", "torch": "2.14.1", "scipy": "1.17.1"}) == []
-    assert locks.drift(locked, {"numpy": "2.4.5", "torch": "2.14.1", "scipy": None}) == [
+    locked = {"numpy": "2.4.6", "torch": "2.14.1", "scipy": "1.17.1", "opencv-python": "5.1.0.95"}
+    needed = {"numpy", "torch", "scipy"}
+    assert locks.drift(locked, {"numpy": "2.4.6", "torch": "2.14.1", "scipy": "1.17.1"}, needed) == []
+    assert locks.drift(locked, {"numpy": "2.4.5", "torch": "2.14.1", "scipy": None}, needed) == [
         "numpy 2.4.5!=2.4.6", "scipy missing!=1.17.1"]
+    # An extra's package (the inception extra's opencv) is no drift when absent, only when off its pin.
+    assert locks.drift(locked, {**dict.fromkeys(needed, None), "opencv-python": "4.0"}, set()) == [
+        "opencv-python 4.0!=5.1.0.95"]
+
+
+def test_ganbench_requires_what_pyproject_lists() -> None:
+    assert locks.required() == {locks.canonical(req.name) for req in requirements("runtime")}
 
 
 def test_the_tests_run_on_the_locked_runtime_set() -> None:

@@ -40,23 +40,39 @@ def lock_id(name: str = RUNTIME) -> str:
     return f"{name.removesuffix('.txt')}@{hashlib.sha256(text.encode()).hexdigest()[:12]}"
 
 
-def drift(locked: dict[str, str], installed: dict[str, str | None]) -> list[str]:
-    """``name installed!=locked`` for each locked package installed at another version or not at all."""
+def drift(locked: dict[str, str], installed: dict[str, str | None], required: set[str]) -> list[str]:
+    """``name installed!=locked`` for each locked package installed at another version, and for each
+    ``required`` one not installed at all. A locked package that is absent and not required came with
+    an extra this install left out (``inception``'s): it decides no number of this install."""
     out = []
     for name, version in sorted(locked.items()):
         have = installed.get(name)
+        if have is None and name not in required:
+            continue
         if have != version:
             out.append(f"{name} {have or 'missing'}!={version}")
     return out
 
 
+def required() -> set[str]:
+    """Canonical names of ganbench's own requirements, extras left out."""
+    names = set()
+    for text in metadata.requires("ganbench") or []:
+        if "extra ==" not in text:
+            found = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", text)
+            if found:
+                names.add(canonical(found.group(0)))
+    return names
+
+
 @cache
 def environment_lock() -> str:
-    """The runtime lock's id when every package it pins is installed at its pinned version; otherwise
-    ``unlocked: `` and the first differences (a record's ``versions.lock``; runs CSV column ``lock``)."""
+    """The runtime lock's id when every package it pins that is installed is at its pinned version,
+    and ganbench's own requirements are all installed; otherwise ``unlocked: `` and the first
+    differences (a record's ``versions.lock``; runs CSV column ``lock``)."""
     locked = pins(lock_text(RUNTIME))
     installed = {name: _installed(name) for name in locked}
-    different = drift(locked, installed)
+    different = drift(locked, installed, required())
     if not different:
         return lock_id(RUNTIME)
     shown = ", ".join(different[:3]) + (f" and {len(different) - 3} more" if len(different) > 3 else "")

@@ -39,6 +39,7 @@ from ganbench.specs import (
     SuiteSpec,
     incompatibility,
 )
+from ganbench.stacking import overrides_in
 from ganbench.training.checks import ComponentError
 from ganbench.training.trainer import TrainResult, in_layout, layout_hint, train
 
@@ -318,8 +319,20 @@ def regularizer_checks(spec: RegularizerSpec, catalog: Catalog) -> list[Check]:
         if not torch.equal(outs[0], outs[1]):
             fail(f"regularizer {spec.name}: augment() differs under the same seed")
 
+    def conditional() -> None:
+        # A penalty's D calls score under the real classes unless made inside scored_as(D, "fake")
+        # (docs/plugins.md): a penalty must run under a class-conditional D, whose calls need labels.
+        run_spec, data = partner_run(catalog, spec.data_kinds, regularizer=spec.name, architecture="dcgan")
+        completed(run(dataclasses.replace(run_spec, conditioning="projection"), catalog, data()),
+                  f"regularizer {spec.name} under a projection D")
+
     partnered = when_partnered("regularizer", spec.name, catalog, spec.data_kinds, regularizer=spec.name)
-    return [describes_itself("regularizer", spec), Check("regularizer", spec.name, "augment", augment), *partnered]
+    checks = [describes_itself("regularizer", spec), Check("regularizer", spec.name, "augment", augment), *partnered]
+    penalises = overrides_in(spec.factory, "discriminator_penalty") if isinstance(spec.factory, type) else True
+    if "images" in spec.data_kinds and penalises and incompatibility(
+            catalog.spec("architectures", "dcgan"), spec, data_kind="images") is None:
+        checks.append(Check("regularizer", spec.name, "conditional", conditional))
+    return checks
 
 
 def dataset_checks(spec: DatasetSpec) -> list[Check]:
