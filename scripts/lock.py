@@ -81,6 +81,12 @@ def main() -> None:
     print(f"tools set ({DEV.relative_to(ROOT)}, beyond the runtime set): {len(tools)} packages, "
           f"{len(moved_tools)} changed" + (":" if moved_tools else ""))
     print("\n".join(moved_tools) if moved_tools else "", end="\n" if moved_tools else "")
+    for name in args.upgrade_package:  # say so where nothing moved: the newest allowed release is pinned
+        key = locks.canonical(name)
+        if key not in dev:
+            print(f"{name}: not in the locks (neither pyproject.toml nor a dependency asks for it)")
+        elif old_dev.get(key) == dev[key]:
+            print(f"{name}: {dev[key]} is already the newest release pyproject.toml allows")
     if moved_runtime and old_runtime:
         print("The runtime set moved: the committed tables were made with the old one. Run the tests on the new set, "
               "commit the refresh on its own, and re-make the tables.")

@@ -126,6 +126,9 @@ def test_report_in_a_real_browser(report: Path) -> None:
         # The hostile text shows as text and runs nothing.
         body = page.inner_text("body")
         assert f"ganbench-evil{EVIL}==0.1.0" in body and f"RuntimeError: {EVIL}" in body
+        # The protocol box says which machine type and which locked package set made the numbers.
+        assert f"\nmachine\ncpu {runs['cpu_capability'].iloc[0]}\n" in body, body[:800]
+        assert f"\nlock\n{runs['lock'].iloc[0]}\n" in body and runs["lock"].iloc[0].startswith("runtime@")
         assert dialogs == [] and page.locator("script").count() == 1
         assert all(url.startswith("file://") for url in requests), requests
         browser.close()

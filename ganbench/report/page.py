@@ -30,9 +30,9 @@ PROTOCOL = (("generator steps", "generator_steps"), ("batch size", "batch_size")
             ("optimizer", "optimizer"), ("latent dim", "latent_dim"), ("samples scored", "fid_samples"),
             ("reference samples", "reference_samples"), ("mode samples", "mode_samples"),
             ("feature extractor", "feature_extractor"), ("metrics version", "metrics_version"),
-            ("device", "device"), ("precision", "compute_dtype"), ("ganbench", "ganbench_version"),
-            ("torch", "torch_version"), ("lock", "lock"), ("dataset source", "dataset_source"),
-            ("dataset sha256", "dataset_sha256"))
+            ("device", "device"), ("machine", "machine"), ("precision", "compute_dtype"),
+            ("ganbench", "ganbench_version"), ("torch", "torch_version"), ("lock", "lock"),
+            ("dataset source", "dataset_source"), ("dataset sha256", "dataset_sha256"))
 
 
 @dataclass
