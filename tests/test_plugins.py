@@ -279,7 +279,7 @@ EVERY_HOOK = textwrap.dedent('''
         register(RegularizerSpec(name="every-reg", summary="R1 again", reference="Mescheder et al. 2018",
                                  factory=R1Penalty, incompatible={"batchnorm-discriminator": "per-sample penalty"},
                                  data_kinds=frozenset({"images", "points"}), provides=frozenset(),
-                                 traits=frozenset(), networks=frozenset()))
+                                 traits=frozenset(), networks=frozenset(), voided_by={}))
 
     @hookimpl
     def register_datasets(register):
