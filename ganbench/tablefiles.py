@@ -272,18 +272,21 @@ def machine_slug(machine_type: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", machine_type.lower().removeprefix("cpu ")).strip("-")
 
 
-def table_for(new: pd.DataFrame, path: Path) -> Path:
+def table_for(new: pd.DataFrame, path: Path) -> tuple[Path, str]:
     """Where the runs ``new`` (one machine type) go: the table at ``path`` when it is absent or of
     their type, else ``<suite>-<dataset>-<type>-runs.csv`` beside it. A table holds one machine type:
-    numbers from two types differ in their rounding, and a seed of one must not replace the other's."""
+    numbers from two types differ in their rounding, and a seed of one must not replace the other's.
+    Returns the path and a message for the user ("" when it is ``path``)."""
     kinds = machine_types(new)
     if len(kinds) != 1 or not path.exists():
-        return path
+        return path, ""
     (kind,) = kinds
     there = machine_types(read_table(path))
     if not there or there == kinds:
-        return path
-    return path.with_name(f"{path.name.removesuffix('-runs.csv')}-{machine_slug(kind)}-runs.csv")
+        return path, ""
+    beside = path.with_name(f"{path.name.removesuffix('-runs.csv')}-{machine_slug(kind)}-runs.csv")
+    return beside, f"{path} holds runs of {', '.join(sorted(there))}; this run's ({kind}) go to their own table, " \
+                   f"{beside.name}"
 
 
 def check_writable_table(path: Path) -> None:

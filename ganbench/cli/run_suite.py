@@ -31,7 +31,7 @@ from ganbench.runcontext import dataset_splits, feature_extractor, scored_in_tra
 from ganbench.runspec import RunSpec
 from ganbench.specs import ExecutorOptions
 from ganbench.suites import Suite, expand, load_suite, load_suite_file, select
-from ganbench.tablefiles import check_writable_table, machine_types, read_table, table_for, table_paths, union
+from ganbench.tablefiles import check_writable_table, table_for, table_paths, union
 from ganbench.training.seeding import resolve_device
 from ganbench.training.trainer import run_kind
 
@@ -244,12 +244,9 @@ def run_suite(run_all: bool, suite: str, suite_file: Path | None, out: Path, sto
 def _write(records: list[dict[str, Any]], baseline: str, out: Path, chosen: Suite, started: float) -> None:
     """The runs and summary tables: this call's records joined to the table's earlier rows."""
     runs = runs_table(records, baseline)
-    default = table_paths(out, chosen.name, chosen.dataset)[0]
-    path = table_for(runs, default)
-    if path != default:
-        click.echo(f"ganbench: {default} holds runs of {', '.join(sorted(machine_types(read_table(default))))}; "
-                   f"this run's ({', '.join(sorted(machine_types(runs)))}) go to their own table, {path.name}",
-                   err=True)
+    path, note = table_for(runs, table_paths(out, chosen.name, chosen.dataset)[0])
+    if note:
+        click.echo(f"ganbench: {note}", err=True)
     runs, note = union(runs, path)
     if note:
         click.echo(f"ganbench: {note}", err=True)
