@@ -92,3 +92,30 @@ def test_the_tests_run_on_the_locked_runtime_set() -> None:
     assert locks.environment_lock() == locks.lock_id(), (
         f"{locks.environment_lock()}: install with  python3 -m pip install -c ganbench/locks/dev.txt "
         "-e \".[dev,inception]\"")
+
+
+def _pip_check_module() -> object:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("pip_check", ROOT / "scripts" / "pip_check.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_pip_check_fails_only_on_conflicts_of_locked_packages() -> None:
+    pip_check = _pip_check_module()
+    theirs = "botocore 1.43.11 requires python-dateutil<3.0.0,>=2.1, but you have python-dateutil 4.0.0."
+    ours = "Torch_Fidelity 0.4.0 requires numpy, which is not installed."
+    mine, others = pip_check.split([theirs, ours], {"torch-fidelity"})  # type: ignore[attr-defined]
+    assert (mine, others) == ([ours], [theirs])
+
+
+def test_the_installed_locked_set_is_consistent() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "pip_check.py")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert " 0 conflicts among them" in done.stdout
