@@ -26,7 +26,7 @@ if TYPE_CHECKING:
         SuiteSpec,
     )
 
-__version__ = "0.9.0"
+__version__ = "0.10.0"
 
 __all__ = [
     "ArchitectureSpec",

@@ -11,17 +11,24 @@ not one more arm at every branch.
 from __future__ import annotations
 
 import io
-import math
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 from torch import Tensor, nn
 
+from ganbench import specs
 from ganbench.conditioning import bind, evenly
 from ganbench.data.luminance import luminance
 from ganbench.data.points import scatter
-from ganbench.specs import ARCHITECTURE_OFFERS, ArchitectureSpec, ConditioningSpec, DatasetSpec, ImageData, PointData
+from ganbench.specs import (
+    ARCHITECTURE_OFFERS,
+    ArchitectureSpec,
+    ConditioningSpec,
+    DatasetSpec,
+    ImageData,
+    PointData,
+)
 
 
 def _save_png(images: Tensor, buffer: io.BytesIO, **grid: Any) -> None:
@@ -109,10 +116,6 @@ class DataKind:
         """PNG shown beside a run's record."""
         raise NotImplementedError
 
-    def headline(self, metrics: dict[str, float]) -> str:
-        """A finished run's main numbers, for its progress line."""
-        raise NotImplementedError
-
     def modes_defined(self, dataset: DatasetSpec, channels: int) -> bool:
         """Whether the dataset's mode classifier reads a run trained with ``channels`` channels."""
         raise NotImplementedError
@@ -133,7 +136,7 @@ class DataKind:
 class Images(DataKind):
     """uint8 (N, C, H, W) images at the suite's side and channels; G outputs [-1, 1] through tanh."""
 
-    name = "images"
+    name = specs.IMAGES
     has_features = True
     sized = True
 
@@ -163,9 +166,6 @@ class Images(DataKind):
         _save_png(fake[:64].float() / 255.0, buffer, format="png", nrow=8)
         return buffer.getvalue()
 
-    def headline(self, metrics: dict[str, float]) -> str:
-        return f"fid {metrics.get('fid', math.nan):.2f}"
-
     def modes_defined(self, dataset: DatasetSpec, channels: int) -> bool:
         # Modes are defined on the dataset's own channels; a grayscale run of RGB data has none.
         return dataset.modes is not None and channels == dataset.image_shape[0]
@@ -174,7 +174,7 @@ class Images(DataKind):
 class Points(DataKind):
     """float32 (N, D) points; G has a linear output; no feature space, so no FID."""
 
-    name = "points"
+    name = specs.POINTS
     mode_quality = True
 
     def prepare(self, loaded: ImageData | PointData, resolution: int, channels: int) -> Tensor:
@@ -204,10 +204,6 @@ class Points(DataKind):
         _save_png(scatter(fake, real).float() / 255.0, buffer, format="png")
         return buffer.getvalue()
 
-    def headline(self, metrics: dict[str, float]) -> str:
-        return f"{metrics.get('modes_covered', math.nan):.0f} modes, " \
-               f"{metrics.get('high_quality', math.nan):.1f}% high quality"
-
     def modes_defined(self, dataset: DatasetSpec, channels: int) -> bool:
         return dataset.modes is not None
 
@@ -218,8 +214,8 @@ class LabelledImages(Images):
     evaluation asks for the classes in turn (sample i has class i mod K), so every class is equally
     represented and the same for every entry; the picture has one column per class."""
 
-    name = "labelled-images"
-    also = frozenset({"images"})
+    name = specs.LABELLED_IMAGES
+    also = frozenset({specs.IMAGES})
 
     def __init__(self, dataset: DatasetSpec, conditioning: ConditioningSpec) -> None:
         self.dataset = dataset
@@ -244,10 +240,6 @@ class LabelledImages(Images):
         rows = max(1, min(8, fake.shape[0] // self.n_classes))
         _save_png(fake[: rows * self.n_classes].float() / 255.0, buffer, format="png", nrow=self.n_classes)
         return buffer.getvalue()
-
-    def headline(self, metrics: dict[str, float]) -> str:
-        return f"{super().headline(metrics)}, intra-FID {metrics.get('intra_fid', math.nan):.2f}, " \
-               f"class accuracy {metrics.get('class_accuracy', math.nan):.3f}"
 
     def fake_labels(self, rng: torch.Generator, count: int) -> Tensor | None:
         return torch.randint(self.n_classes, (count,), generator=rng)

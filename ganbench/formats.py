@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ganbench.leaderboard import summary_view
+from ganbench.leaderboard import answers, summary_view
 from ganbench.specs import MetricSpec
 
 
@@ -31,21 +31,26 @@ class OutputFormat:
     render: Callable[[pd.DataFrame, Sequence[MetricSpec], bool], str]
 
 
+# Row colours by the comparison with the baseline (``verdicts.compared``).
+COLOURS = {"better": "green", "worse": "red"}
+
+
 def _text(summary: pd.DataFrame, metrics: Sequence[MetricSpec], colour: bool) -> str:
     lines = summary_view(summary, metrics).to_string(index=False).splitlines()
+    head = [*answers(summary, metrics), ""]
     if not colour:
-        return "\n".join(lines)
-    # Whole lines are styled, so the columns stay aligned: tier 1 green, entries that lost seeds red.
+        return "\n".join([*head, *lines])
+    # Whole lines are styled, so the columns stay aligned: separably better than the baseline green,
+    # worse (or more seeds lost) red, the baseline bold.
     import click
 
-    out = [click.style(lines[0], bold=True)]
-    for line, (_, row) in zip(lines[1:], summary.iterrows(), strict=True):
-        if row["n_diverged"] + row["n_failed"] > 0:
-            out.append(click.style(line, fg="red"))
-        elif row["tier"] == 1:
-            out.append(click.style(line, fg="green", bold=True))
+    out = [click.style(line, bold=True) for line in head] + [click.style(lines[0], bold=True)]
+    compared = summary["compared"] if "compared" in summary else pd.Series("", index=summary.index)
+    for line, how in zip(lines[1:], compared.fillna(""), strict=True):
+        if how in COLOURS:
+            out.append(click.style(line, fg=COLOURS[how]))
         else:
-            out.append(line)
+            out.append(click.style(line, bold=True) if how == "baseline" else line)
     return "\n".join(out)
 
 
@@ -58,7 +63,7 @@ def _markdown(summary: pd.DataFrame, metrics: Sequence[MetricSpec], colour: bool
     head = "| " + " | ".join(cell(c) for c in view.columns) + " |"
     rule = "| " + " | ".join("---" for _ in view.columns) + " |"
     rows = ["| " + " | ".join(cell(v) for v in row) + " |" for row in view.itertuples(index=False)]
-    return "\n".join([head, rule, *rows])
+    return "\n".join([*answers(summary, metrics), "", head, rule, *rows])
 
 
 def _csv(summary: pd.DataFrame, metrics: Sequence[MetricSpec], colour: bool) -> str:
@@ -79,8 +84,9 @@ def _json(summary: pd.DataFrame, metrics: Sequence[MetricSpec], colour: bool) ->
 
 
 FORMATS: dict[str, OutputFormat] = {f.name: f for f in (
-    OutputFormat("table", "aligned text, coloured on a terminal (tier 1 green, lost seeds red)", _text),
-    OutputFormat("markdown", "a GitHub-flavoured Markdown table of the same view", _markdown),
+    OutputFormat("table", "the answer, then aligned text, coloured on a terminal (separably better than the "
+                 "baseline green, worse red)", _text),
+    OutputFormat("markdown", "the answer, then a GitHub-flavoured Markdown table of the same view", _markdown),
     OutputFormat("csv", "the summary's numbers, every column", _csv),
     OutputFormat("json", "the summary's numbers as a list of objects (NaN: null)", _json),
 )}

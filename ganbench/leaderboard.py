@@ -7,7 +7,6 @@ produced it, so numbers from different budgets, sample counts or extractors neve
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import MISSING, fields
 from pathlib import Path
@@ -17,14 +16,16 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ganbench import plugins
+from ganbench import plugins, verdicts
 from ganbench import stats as seedstats
 from ganbench.metrics.stability import run_stability
 from ganbench.runspec import RunSpec
 from ganbench.specs import Column, MetricSpec
 from ganbench.store import atomic_write_text
 
-SCHEMA_VERSION = 8  # 8: lock; 7: cpu_capability, device_name; 6: conditioning; 5: plot_* columns, metric table columns
+# 9: structure_fid, mode_score as a metric, verdicts; 8: lock; 7: cpu_capability, device_name;
+# 6: conditioning; 5: plot_* columns, metric table columns
+SCHEMA_VERSION = 9
 SPEC_COLUMNS = ["architecture", "loss", "regularizer", "conditioning", "recipe", "optimizer", "seed",
                 "generator_steps", "batch_size", "d_steps_per_g_step", "resolution", "channels", "latent_dim",
                 "lr_generator", "lr_discriminator", "beta1", "beta2", "fid_samples", "mode_samples", "device",
@@ -52,22 +53,43 @@ PLUGIN_COLUMNS = ["architecture_plugin", "loss_plugin", "regularizer_plugin", "d
 ENTRY_COLUMNS = ["architecture", "loss", "regularizer", "conditioning", "recipe", "optimizer"]
 # Records written before a RunSpec field existed ran with its default.
 SPEC_DEFAULTS = {f.name: f.default for f in fields(RunSpec) if f.default is not MISSING}
-# What ranks a table: the first of these that some run measured, as (column, lower is better).
-# Point data has no FID; `modes_covered` only ranks tables older than schema 3 (no `n_modes`).
-RANK_METRICS = (("fid", True), ("mode_score", False), ("modes_covered", False))
-# The printed header of `rank_value` for each `rank_by`, and its decimals.
-RANK_LABELS = {"fid": ("median FID", 2), "mode_score": ("score", 3), "modes_covered": ("median modes", 1)}
 ALPHA = 0.05
 BOOTSTRAP_RESAMPLES = 1000
 BOOTSTRAP_SEED = 0  # fixed, so the same runs always give the same rank intervals
-# score.py states the modes a run was scored on as "<dataset>: <n> modes[, ...]".
-_MODES = re.compile(r"^[^:]+: (\d+) modes")
+
+
+def metric_table(metrics: Sequence[MetricSpec] | None = None) -> Sequence[MetricSpec]:
+    """The metric table; ``None``: the metrics of every loaded plugin."""
+    return plugins.load().metric_table() if metrics is None else metrics
 
 
 def metric_columns(metrics: Sequence[MetricSpec] | None = None) -> list[Column]:
     """The metric table's columns in order; ``None``: the metrics of every loaded plugin."""
-    table = plugins.load().metric_table() if metrics is None else metrics
-    return [col for metric in table for col in metric.columns]
+    return [col for metric in metric_table(metrics) for col in metric.columns]
+
+
+def rank_columns(metrics: Sequence[MetricSpec] | None = None) -> list[Column]:
+    """The columns a table may rank on, in priority order: it ranks on the first that some run measured."""
+    return sorted((col for col in metric_columns(metrics) if col.rank > 0 and col.lower_is_better is not None),
+                  key=lambda col: col.rank)
+
+
+def headline(values: dict[str, float], metrics: Sequence[MetricSpec] | None = None) -> str:
+    """A finished run's main numbers, for its progress line: each ``headline`` column it measured."""
+    shown = [f"{col.label} {col.format(values[col.name])}" for col in metric_columns(metrics)
+             if col.headline and col.name in values and not math.isnan(values[col.name])]
+    return ", ".join(shown)
+
+
+def derived(values: dict[str, Any], proto: dict[str, Any],
+            metrics: Sequence[MetricSpec] | None = None) -> dict[str, float]:
+    """The values of the table's derived metrics for one run (``values``: its other metrics' values)."""
+    out: dict[str, float] = {}
+    for metric in metric_table(metrics):
+        if metric.derive is not None:
+            got = metric.derive(values, proto)
+            out.update({col.name: float(got.get(col.name, math.nan)) for col in metric.columns})
+    return out
 
 
 def encode_series(values: Sequence[float] | None) -> str:
@@ -83,13 +105,8 @@ def decode_series(cell: object) -> list[float]:
 
 
 def _n_modes(record: dict[str, Any]) -> float:
-    """The number of known modes the record's mode metrics count against (NaN if none); records
-    scored before ``n_modes`` was a protocol field state it only in the ``modes`` text."""
-    proto = record.get("metric_protocol", {})
-    if "n_modes" in proto:
-        return float(proto["n_modes"])
-    found = _MODES.match(proto.get("modes", ""))
-    return float(found.group(1)) if found else math.nan
+    """The number of known modes the record's mode metrics count against (NaN if none)."""
+    return float(record.get("metric_protocol", {}).get("n_modes", math.nan))
 
 
 def machine_of(device: str, cpu_capability: str, device_name: str) -> str:
@@ -128,12 +145,10 @@ def runs_table(records: list[dict[str, Any]], baseline: str | None = None,
                    feature_extractor=ctx.get("feature_extractor"), dataset_source=rec.get("dataset_source"),
                    dataset_sha256=ctx.get("dataset_sha256"))
         row.update({col: scores.get(col, math.nan) for col in columns})
-        row["n_modes"] = _n_modes(rec)
-        row["mode_score"] = float(seedstats.mode_score(np.array(row.get("modes_covered", math.nan)),
-                                                       np.array(row["n_modes"]),
-                                                       np.array(row.get("high_quality", math.nan))))
-        row.update(run_stability(rec))
         proto = rec.get("metric_protocol", {})
+        row.update(derived(row, proto, metrics))
+        row["n_modes"] = _n_modes(rec)
+        row.update(run_stability(rec))
         row.update({col: proto.get(col) for col in METRIC_PROTOCOL_COLUMNS})
         row.update(final_d_loss=rec.get("final_d_loss"), final_g_loss=rec.get("final_g_loss"),
                    final_g_penalty=rec.get("final_g_penalty"),
@@ -163,14 +178,15 @@ def _ci95(values: pd.Series) -> float:
     return float(stats.t.ppf(0.975, n - 1) * values.std(ddof=1) / math.sqrt(n))
 
 
-def _mode_scores(runs: pd.DataFrame) -> pd.Series:
-    """Per-run ``mode_score``; recomputed for runs tables older than schema 3 that carry ``n_modes``."""
-    if "mode_score" in runs:
-        return runs["mode_score"]
-    if "n_modes" not in runs:
-        return pd.Series(math.nan, index=runs.index)
-    return pd.Series(seedstats.mode_score(runs["modes_covered"].to_numpy(float), runs["n_modes"].to_numpy(float),
-                                          runs["high_quality"].to_numpy(float)), index=runs.index)
+def _with_derived(runs: pd.DataFrame, metrics: Sequence[MetricSpec] | None) -> pd.DataFrame:
+    """``runs`` with the derived metrics' columns a table written before they existed lacks, derived
+    from each row (its ``n_modes`` stands for the protocol)."""
+    names = [col.name for metric in metric_table(metrics) if metric.derive is not None for col in metric.columns]
+    if all(name in runs for name in names) or runs.empty:
+        return runs
+    records = [{str(k): v for k, v in row.items()} for row in runs.to_dict("records")]
+    rows = [derived(row, row, metrics) for row in records]
+    return runs.assign(**{name: [row[name] for row in rows] for name in names if name not in runs})
 
 
 def seed_values(group: pd.DataFrame, column: str, lower_is_better: bool) -> np.ndarray:
@@ -193,32 +209,40 @@ def summary_table(runs: pd.DataFrame, baseline: str | None = None,
     every loaded plugin's); a metric column the runs lack is empty.
     """
     columns = [col for col in metric_columns(metrics) if col.aggregate]
+    runs = _with_derived(runs, metrics)
     runs = runs.assign(**{col.name: math.nan for col in columns if col.name not in runs})
     # Runs tables written before a spec column existed ran with its default.
     # An empty cell read from a CSV is NaN, the same cell of a run just made is "": one entry, not two
     # (a re-run seed joined to a table's other seeds split its entry into two rows).
     runs = runs.assign(**{c: runs[c].astype(object).where(runs[c].notna(), "") for c in ENTRY_COLUMNS if c in runs})
-    runs = with_machine(runs).assign(mode_score=_mode_scores(runs),
-                       **{col: SPEC_DEFAULTS[col] for col in SPEC_COLUMNS if col not in runs and col in SPEC_DEFAULTS})
+    runs = with_machine(runs).assign(
+        **{col: SPEC_DEFAULTS[col] for col in SPEC_COLUMNS if col not in runs and col in SPEC_DEFAULTS})
     rows, groups = [], []
     keys = ENTRY_COLUMNS + PROTOCOL_COLUMNS
     for key, group in runs.groupby(keys, sort=False, dropna=False):
         done = group[group["status"] == "completed"]
-        fid = done["fid"]
         row: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "entry": group["entry"].iloc[0]}
         row.update(dict(zip(keys, key, strict=True)))
         row.update(seeds=";".join(str(s) for s in group["seed"]), n_seeds=len(group), n_completed=len(done),
                    n_diverged=int((group["status"] == "diverged").sum()),
                    n_failed=int((group["status"] == "failed").sum()),
                    n_skipped=int((group["status"] == "skipped").sum()))
-        row.update(fid_mean=fid.mean(), fid_std=fid.std(ddof=1), fid_ci95=_ci95(fid),
-                   fid_min=fid.min(), fid_max=fid.max(), fid_iqr=fid.quantile(0.75) - fid.quantile(0.25))
-        for name in [*(col.name for col in columns if col.name != "fid"), "mode_score", *STABILITY_COLUMNS]:
+        for col in columns:
+            values = done[col.name]
+            if col.stability:  # the spread of this metric over seeds is the entry's stability
+                row.update({f"{col.name}_mean": values.mean(), f"{col.name}_std": values.std(ddof=1),
+                            f"{col.name}_ci95": _ci95(values), f"{col.name}_min": values.min(),
+                            f"{col.name}_max": values.max(),
+                            f"{col.name}_iqr": values.quantile(0.75) - values.quantile(0.25)})
+        for name in [*(col.name for col in columns if not col.stability), *STABILITY_COLUMNS]:
             row[f"{name}_mean"] = done[name].mean()
         for col in columns:
-            if col.spread and col.name != "fid":
+            if col.spread and not col.stability:
                 row[f"{col.name}_std"] = done[col.name].std(ddof=1)
-        row["stability_fid_cv"] = row["fid_std"] / row["fid_mean"] if row["fid_mean"] else math.nan
+        for col in columns:
+            if col.stability:
+                mean = row[f"{col.name}_mean"]
+                row[f"stability_{col.name}_cv"] = row[f"{col.name}_std"] / mean if mean else math.nan
         row["diverged_fraction"] = row["n_diverged"] / row["n_seeds"]
         row["skip_reason"] = "; ".join(sorted(set(group.loc[group["status"] == "skipped", "reason"])))
         for factor in PLUGIN_COLUMNS:  # provenance: distribution==version(#code hash) of each factor
@@ -227,29 +251,42 @@ def summary_table(runs: pd.DataFrame, baseline: str | None = None,
         row["baseline"] = baseline if baseline is not None else (named.iloc[0] if len(named) else None)
         rows.append(row)
         groups.append(group)
-    summary = _compare(pd.DataFrame(rows), groups, {col.delta: col.name for col in columns if col.delta})
-    # Among equal ranks, the better secondary score first (high-quality share for points).
-    secondary = summary["high_quality_mean"].fillna(0) * -1
+    ranking = rank_columns(metrics)
+    summary = _compare(pd.DataFrame(rows), groups, {col.delta: col.name for col in columns if col.delta}, ranking,
+                       columns)
+    # Among equal ranks, the better value of the next ranking column some run measured first.
+    secondary = pd.Series(0.0, index=summary.index)
+    for _, block in summary.groupby(["suite", "dataset"], sort=False):
+        names = [col.name for col in ranking]
+        by = str(block["rank_by"].iloc[0])
+        after = ranking[names.index(by) + 1:] if by in names else []
+        later = [col for col in after if block[f"{col.name}_mean"].notna().any()]
+        if later:
+            sign = 1.0 if later[0].lower_is_better else -1.0
+            secondary[block.index] = (block[f"{later[0].name}_mean"] * sign).fillna(math.inf)
     return (summary.assign(_secondary=secondary)
             .sort_values(["rank", "_secondary", "entry"], kind="stable")
             .drop(columns="_secondary").reset_index(drop=True))
 
 
-def _compare(summary: pd.DataFrame, groups: list[pd.DataFrame], deltas: dict[str, str]) -> pd.DataFrame:
+def _compare(summary: pd.DataFrame, groups: list[pd.DataFrame], deltas: dict[str, str],
+             ranking: list[Column], columns: list[Column]) -> pd.DataFrame:
     """Rank, tier, rank interval and differences to the baseline among the rows of each suite and
-    dataset (``groups[i]`` holds the runs of ``summary`` row i; ``deltas``: column prefix -> metric)."""
-    ranking: dict[str, Any] = {"rank": 0, "rank_by": "", "rank_value": math.nan, "rank_low": 0, "rank_high": 0,
-                               "tier": 0, "tied_with_best": False}
-    for offset, (column, value) in enumerate(ranking.items(), start=1):
+    dataset (``groups[i]`` holds the runs of ``summary`` row i; ``deltas``: column prefix -> metric;
+    ``ranking``: the columns it may rank on, in priority order)."""
+    added: dict[str, Any] = {"rank": 0, "rank_by": "", "rank_value": math.nan, "rank_low": 0, "rank_high": 0,
+                             "tier": 0, "tied_with_best": False}
+    for offset, (column, value) in enumerate(added.items(), start=1):
         summary.insert(offset, column, value)
     for prefix in deltas:
         for suffix in ("", "_low", "_high", "_df", "_p", "_p_holm"):
             summary[prefix + suffix] = math.nan
+    summary = summary.assign(baseline_ratio=math.nan, baseline_p_holm=math.nan, compared="", verdict="")
     # By suite and dataset, not the whole protocol: skipped runs have no extractor or data hash.
     for _, block in summary.groupby(["suite", "dataset"], sort=False):
         rows = list(block.index)
-        column, lower = next(((c, low) for c, low in RANK_METRICS if block[f"{c}_mean"].notna().any()),
-                             RANK_METRICS[0])
+        measured = [col for col in ranking if block[f"{col.name}_mean"].notna().any()] or ranking[:1]
+        column, lower = measured[0].name, bool(measured[0].lower_is_better)
         seeds = [seed_values(groups[i], column, lower) for i in rows]
         low, high = seedstats.bootstrap_rank_interval(seeds, lower, BOOTSTRAP_RESAMPLES, seed=BOOTSTRAP_SEED)
         tier = seedstats.tiers(seeds, lower, ALPHA)
@@ -261,6 +298,7 @@ def _compare(summary: pd.DataFrame, groups: list[pd.DataFrame], deltas: dict[str
         base = [i for i in rows if summary.loc[i, "entry"] == summary.loc[i, "baseline"]]
         if base:
             _deltas(summary, groups, [i for i in rows if i != base[0]], base[0], deltas)
+            _against_baseline(summary, rows, seeds, rows.index(base[0]), lower, columns)
     # Tier 0 means "no tier" (nothing ran): an empty cell, not a number. Likewise an entry with no
     # runnable seed (all skipped) has no rank: it is listed last, but "27 / 27-27" would look certain.
     summary["tier"] = summary["tier"].astype("Int64").mask(summary["tier"] == 0)
@@ -268,6 +306,25 @@ def _compare(summary: pd.DataFrame, groups: list[pd.DataFrame], deltas: dict[str
     for column in ("rank", "rank_low", "rank_high"):
         summary[column] = summary[column].astype("Int64").mask(unranked)
     return summary
+
+
+def _against_baseline(summary: pd.DataFrame, rows: list[int], seeds: list[np.ndarray], base: int, lower: bool,
+                      columns: list[Column]) -> None:
+    """Effect size, better/worse/indistinguishable on the ranking metric, and verdicts, per entry
+    against the baseline (``rows[base]``)."""
+    values = summary.loc[rows, "rank_value"].to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        summary.loc[rows, "baseline_ratio"] = values / values[base]
+    diff, p = verdicts.compare_ranking(seeds, base)
+    summary.loc[rows, "baseline_p_holm"] = p
+    lost = verdicts.lost_shares(summary.loc[rows])
+    for j, i in enumerate(rows):
+        if j == base:
+            summary.loc[i, "compared"] = "baseline"
+        elif not math.isnan(float(values[j])):
+            summary.loc[i, "compared"] = verdicts.compared(p[j], diff[j], lower, lost[i], lost[rows[base]])
+            row = {str(k): v for k, v in summary.loc[i].items()}
+            summary.loc[i, "verdict"] = "; ".join(verdicts.verdicts(row, lost[i] > lost[rows[base]], columns))
 
 
 def _deltas(summary: pd.DataFrame, groups: list[pd.DataFrame], rows: list[int], base: int,
@@ -299,10 +356,12 @@ def write_frames(runs: pd.DataFrame, summary: pd.DataFrame, out: Path, stem: str
     return paths
 
 
-def _ranked(summary: pd.DataFrame) -> tuple[str, int]:
+def _ranked(summary: pd.DataFrame, metrics: Sequence[MetricSpec] | None) -> tuple[str, int]:
     """The header and decimals of ``rank_value``."""
-    if summary["rank_by"].nunique() == 1 and summary["rank_by"].iloc[0] in RANK_LABELS:
-        return RANK_LABELS[summary["rank_by"].iloc[0]]
+    by = {col.name: col for col in rank_columns(metrics)}
+    if summary["rank_by"].nunique() == 1 and summary["rank_by"].iloc[0] in by:
+        col = by[summary["rank_by"].iloc[0]]
+        return col.rank_label or col.label, col.digits
     return "ranked on", 3
 
 
@@ -321,20 +380,22 @@ def summary_view(summary: pd.DataFrame, metrics: Sequence[MetricSpec] | None = N
     entry, seeds, the ranking statistic, then each metric column of the table (mean, ± std where it
     declares a spread, and its difference to the baseline where it declares one), then stability.
     Columns no entry has (FID and sharpness on point data) are left out."""
-    label, digits = _ranked(summary)
+    label, digits = _ranked(summary, metrics)
 
     def ranked(value: float) -> str:
         # ±inf: most seeds were lost, so the median is a lost seed.
         return "-" if math.isnan(value) else "lost" if math.isinf(value) else f"{value:.{digits}f}"
 
+    ratio = summary["baseline_ratio"] if "baseline_ratio" in summary else pd.Series(math.nan, index=summary.index)
     view = pd.DataFrame({
         "rank": summary["rank"].map(lambda r: "-" if pd.isna(r) else str(int(r))),
-        "tier": summary["tier"].map(lambda t: "-" if pd.isna(t) else str(int(t))),
-        "rank 95%": ["-" if pd.isna(lo) else f"{int(lo)}-{int(hi)}"
-                     for lo, hi in zip(summary["rank_low"], summary["rank_high"], strict=True)],
+        "rank range": ["-" if pd.isna(lo) else f"{int(lo)}-{int(hi)}"
+                       for lo, hi in zip(summary["rank_low"], summary["rank_high"], strict=True)],
         "entry": summary["entry"],
         "seeds ok": [f"{c}/{n}" for c, n in zip(summary["n_completed"], summary["n_seeds"], strict=True)],
         label: summary["rank_value"].map(ranked),
+        "× baseline": ratio.map(lambda v: "-" if pd.isna(v) or math.isinf(v) else f"{v:.2f}"),
+        "vs baseline": summary["compared"].fillna("").replace("", "-") if "compared" in summary else "-",
     })
     for col in metric_columns(metrics):
         if not col.aggregate or f"{col.name}_mean" not in summary:
@@ -346,13 +407,22 @@ def summary_view(summary: pd.DataFrame, metrics: Sequence[MetricSpec] | None = N
         if col.delta and col.delta in summary and summary[col.delta].notna().any():
             view[f"Δ{col.label} [95% CI]"] = [_delta_cell(row, col.delta, col.digits)
                                             for _, row in summary.iterrows()]
-        if col.name == "fid":
-            view["FID CV"] = summary["stability_fid_cv"].map(lambda v: "-" if pd.isna(v) else f"{v:.3f}")
+        if col.stability and f"stability_{col.name}_cv" in summary:
+            view[f"{col.label} CV"] = summary[f"stability_{col.name}_cv"].map(
+                lambda v: "-" if pd.isna(v) else f"{v:.3f}")
     view["final/best"] = summary["final_best_ratio_mean"].map(lambda v: "-" if pd.isna(v) else f"{v:.2f}")
+    if "verdict" in summary:
+        view["verdict"] = summary["verdict"].fillna("").replace("", "-")
     keep = [c for c in view.columns if c in ("rank", "entry") or not (view[c].isin(["-", "baseline"])).all()]
     return view.loc[:, keep]
 
 
+def answers(summary: pd.DataFrame, metrics: Sequence[MetricSpec] | None = None) -> list[str]:
+    """The one-sentence answer of each suite and dataset in the summary (``verdicts.answer``)."""
+    columns = metric_columns(metrics)
+    return [verdicts.answer(block, columns) for _, block in summary.groupby(["suite", "dataset"], sort=False)]
+
+
 def format_summary(summary: pd.DataFrame, metrics: Sequence[MetricSpec] | None = None) -> str:
-    """The summary as a fixed-width text table for the terminal and the README."""
-    return summary_view(summary, metrics).to_string(index=False)
+    """The summary as a fixed-width text table for the terminal and the README, after its answer."""
+    return "\n".join([*answers(summary, metrics), "", summary_view(summary, metrics).to_string(index=False)])

@@ -140,7 +140,9 @@ class PointData:
 
 
 # What a dataset kind needs from the other components.
-DATA_KINDS = ("images", "points")
+# The data kinds' names (ganbench.datakinds has one object per kind); components declare these.
+IMAGES, POINTS, LABELLED_IMAGES = "images", "points", "labelled-images"
+DATA_KINDS = (IMAGES, POINTS)
 
 
 @dataclass(frozen=True)
@@ -164,7 +166,7 @@ class ArchitectureSpec:
 
     @property
     def data_kinds(self) -> frozenset[str]:
-        return frozenset({"images", "points"} if self.build_points else {"images"})
+        return frozenset({IMAGES, POINTS} if self.build_points else {IMAGES})
 
 
 @dataclass(frozen=True)
@@ -239,7 +241,7 @@ class DatasetSpec:
     load: Callable[[DataRequest], ImageData | PointData]
     feature_extractor: str
     image_shape: ImageShape
-    kind: str = "images"
+    kind: str = IMAGES
     modes: Callable[[Tensor], Tensor] | None = None
     n_modes: int = 0
     # An infinite train split: stream(request, count, run_seed, draw) gives ``count`` fresh uint8
@@ -369,6 +371,19 @@ class Column:
     delta: str = ""
     aggregate: bool = True
     best: float | None = None  # the ideal value where neither direction is better (blur: 0, a ratio: 1)
+    # Where the column shows up beyond its own cell. ``rank``: a table ranks on the column with the
+    # lowest positive priority that some run measured, printed as ``rank_label``. ``stability``: its
+    # spread over seeds is the entry's stability (min, max, IQR, 95% CI, CV columns). ``headline``: in
+    # a finished run's progress line. ``x_axis``/``y_axis``: priority for the report's trade-off plot.
+    rank: int = 0
+    rank_label: str = ""
+    stability: bool = False
+    headline: bool = False
+    x_axis: int = 0
+    y_axis: int = 0
+    # What the column tells about an entry against the baseline (ganbench.verdicts): "structure",
+    # "sharpness" or "artefacts"; it needs a ``delta``.
+    role: str = ""
 
     def format(self, value: float) -> str:
         """The value as the tables print it; "-" when missing."""
@@ -394,6 +409,9 @@ class ScoreInput:
     mode_fake: Tensor | None = None
     fake_labels: Tensor | None = None  # class-conditional runs: the class each fake was asked for
     real_labels: Tensor | None = None  # and the class of each reference image
+    # Features of other images in the run's space: ``embed(images, split)``. A ``split`` name marks
+    # images derived from the reference split alone (cached by it); "" for anything else.
+    embed: Callable[[Tensor, str], Tensor] | None = None
 
 
 # A metric's values (keys: its columns' names) and the protocol they were computed under.
@@ -412,8 +430,11 @@ class MetricSpec:
     reference: str
     columns: tuple[Column, ...]
     compute: Callable[[ScoreInput], Scored]
-    data_kinds: frozenset[str] = frozenset({"images"})
+    data_kinds: frozenset[str] = frozenset({IMAGES})
     needs_modes: bool = False
+    # A derived metric is computed by the tables from the other metrics' values and the protocol of a
+    # run (so a table re-made from old records has it too); scoring skips it.
+    derive: Callable[[Mapping[str, float], Mapping[str, Any]], dict[str, float]] | None = None
 
 
 ComponentSpec = (ArchitectureSpec | LossSpec | RegularizerSpec | DatasetSpec | SuiteSpec | RecipeSpec | MetricSpec
@@ -430,7 +451,7 @@ ARCHITECTURE_OFFERS = {
 
 
 def incompatibility(architecture: ArchitectureSpec, *others: LossSpec | RegularizerSpec,
-                    data_kind: str | frozenset[str] = "images",
+                    data_kind: str | frozenset[str] = IMAGES,
                     providers: Mapping[str, list[str]] | None = None) -> str | None:
     """Why this combination cannot run, or None. A declared reason, never a crash mid-suite.
 

@@ -120,5 +120,5 @@ def test_the_process_that_plans_a_suite_never_imports_the_scoring_code(tmp_path:
     done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "out"), str(tmp_path / "store")],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert done.stderr.count(": completed, fid ") == 2, done.stderr
+    assert done.stderr.count(": completed, FID ") == 2, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "imported:", done.stdout

@@ -113,14 +113,14 @@ def test_tiers_and_rank_intervals_in_the_summary() -> None:
     assert list(summary["rank_low"].iloc[:3]) == [1, 1, 3] and list(summary["rank_high"].iloc[:3]) == [2, 2, 3]
     assert summary.loc["skip/l/r", ["rank", "rank_low", "rank_high"]].isna().all()  # listed last, no rank
     text = format_summary(summary.reset_index())
-    assert "tier" in text and "1-2" in text and "3-3" in text
+    assert "rank range" in text and "rank 95%" not in text and "1-2" in text and "3-3" in text
 
 
 def point_record(entry: str, seed: int, modes: float, quality: float) -> dict[str, Any]:
     rec = record(entry, seed, "completed", None)
     rec["spec"]["dataset"] = "grid-25"
     rec["metrics"] = {"modes_covered": modes, "high_quality": quality, "mode_kl": 0.5}
-    rec["metric_protocol"] = {"modes": "grid-25: 25 modes, high quality = within 3 std of a centre"}
+    rec["metric_protocol"] = {"modes": "grid-25: 25 modes, high quality = within 3 std of a centre", "n_modes": 25}
     return rec
 
 

@@ -304,8 +304,10 @@ EVERY_HOOK = textwrap.dedent('''
     def register_metrics(register):
         register(MetricSpec(name="every-metric", summary="Mean pixel value of the samples", reference="test",
                             columns=(Column(name="brightness", label="bright", digits=1, lower_is_better=None,
-                                            spread=True, signed=False, delta="", aggregate=True, best=None),),
-                            compute=brightness, data_kinds=frozenset({"images"}), needs_modes=False))
+                                            spread=True, signed=False, delta="", aggregate=True, best=None,
+                                            rank=0, rank_label="", stability=False, headline=True, x_axis=0,
+                                            y_axis=0, role=""),),
+                            compute=brightness, data_kinds=frozenset({"images"}), needs_modes=False, derive=None))
 
     @hookimpl
     def register_conditionings(register):

@@ -107,15 +107,15 @@ def test_report_in_a_real_browser(report: Path) -> None:
         page.wait_for_load_state("load")
         rows = page.locator("table.board tbody tr")
         assert rows.count() == entries
-        # Clicking "entry" sorts by name; clicking again reverses; "median FID" sorts by value.
+        # Clicking "entry" sorts by name; clicking again reverses; "median structure FID" sorts by value.
         names = sorted(runs["entry"].unique())
         header = page.locator("table.board th", has_text="entry").first
         header.click()
         assert [rows.nth(i).locator("td.entry").inner_text() for i in range(entries)] == names
         header.click()
         assert [rows.nth(i).locator("td.entry").inner_text() for i in range(entries)] == names[::-1]
-        page.locator("table.board th", has_text="median FID").first.click()
-        fids = [rows.nth(i).locator("td").nth(5).inner_text() for i in range(entries)]
+        page.locator("table.board th", has_text="median structure FID").first.click()
+        fids = [rows.nth(i).locator("td").nth(4).inner_text() for i in range(entries)]
         finite = [float(v) for v in fids if v not in ("-", "lost")]
         assert finite == sorted(finite) and fids[-1] == "lost"  # the failed entry's median is a lost seed
         # Every image loads: samples of each completed seed, the real grid, spectra, curves, the scatter.

@@ -42,7 +42,7 @@ def test_a_subset_run_keeps_the_rows_already_in_the_table(tmp_path: Path) -> Non
     assert row["cpu_capability"] == torch.backends.cpu.get_cpu_capability() and row["device_name"]
     # ... and which locked package set it ran with (the tests run on the lock: README's test command).
     assert row["lock"] == environment_lock() == lock_id(), row["lock"]
-    assert row["schema_version"] == 8
+    assert row["schema_version"] == 9
     second = run(tmp_path, "--reg", "r1")
     assert second.returncode == 0, second.stderr
     assert "1 earlier rows kept beside this run's 1" in second.stderr

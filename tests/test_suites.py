@@ -94,3 +94,38 @@ def test_a_misspelled_suite_key_is_an_error_naming_the_file(tmp_path: Path) -> N
     path.write_text((SUITES_DIR / "conditional.toml").read_text().replace("conditionings =", "conditioning ="))
     with pytest.raises(SuiteError, match=rf"^{re.escape(str(path))}: unknown key conditioning \(known: "):
         load_suite_file(path)
+
+
+def test_the_blur_suite_lists_its_entries_and_leaves_absent_plugins_out(builtin_catalog: Catalog) -> None:
+    suite = load_suite("blur", builtin_catalog)
+    assert suite.seeds == (0, 1, 2, 3, 4) and suite.absent(builtin_catalog) == ["dcgan-antialias", "focal-frequency"]
+    specs = expand(suite, builtin_catalog, "cpu")
+    entries = {s.entry for s in specs}
+    assert entries == {
+        "dcgan (dcgan/non-saturating/none)", "resnet/non-saturating/none", "stylegan-lite/non-saturating/none",
+        "dcgan-no-bn/non-saturating/none", "dcgan/non-saturating/dropout", "dcgan/non-saturating/batch-norm",
+        "dcgan/non-saturating/feature-statistics", "lsgan (dcgan/least-squares/none)",
+        "wgan (dcgan/wasserstein/weight-clipping)", "wgan-gp (dcgan/wasserstein/gradient-penalty)",
+        "sngan (dcgan/hinge/spectral-norm)", "dcgan/non-saturating/none/projection"}
+    assert len(specs) == 5 * len(entries)
+
+
+@pytest.mark.parametrize("components, message", [
+    ('regularizers = ["dropout", "no-such"]', "components.regularizers: unknown regularizer 'no-such'"),
+    ('regularizers = ["dropout"]\noptional = ["r1"]', "components.optional names 'r1', which no components list"),
+    ('regularisers = ["dropout"]', "unknown key components.regularisers"),
+    ('regularizers = "dropout"', "components.regularizers must be a list of distinct names"),
+])
+def test_bad_components_name_the_file_and_the_key(builtin_catalog: Catalog, tmp_path: Path, components: str,
+                                                  message: str) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_text((SUITES_DIR / "smoke.toml").read_text() + f"\n[components]\n{components}\n")
+    with pytest.raises(SuiteError, match=re.escape(message)) as info:
+        expand(load_suite_file(path), builtin_catalog, "cpu")
+    assert str(path) in str(info.value)
+
+
+def test_only_the_quick_suite_says_what_its_table_cannot_show(builtin_catalog: Catalog) -> None:
+    from ganbench.suites import suite_note
+
+    assert "192-step" in suite_note("quick", builtin_catalog) and suite_note("no-such", builtin_catalog) == ""

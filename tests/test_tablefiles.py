@@ -36,13 +36,15 @@ def test_show_each_format(tmp_path: Path, fmt: str) -> None:
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     if fmt == "table":
-        lines = out.splitlines()
-        assert "tier" in lines[0] and "\x1b[" not in out  # no colour when not on a terminal
-        assert [line.split()[3] for line in lines[1:]] == ["good/l/r", "base/l/r", "bad/l/r"]
-        assert "11.00 ± 1.00" in lines[1] and "-10.00 [" in lines[1]
+        answer, blank, header, *lines = out.splitlines()
+        assert answer.startswith("At this budget no fix is separably sharper than the baseline (base/l/r)")
+        assert blank == "" and "rank range" in header and "\x1b[" not in out  # no colour when not on a terminal
+        assert [line.split()[2] for line in lines] == ["good/l/r", "base/l/r", "bad/l/r"]
+        assert "11.00 ± 1.00" in lines[0] and "-10.00 [" in lines[0]
     elif fmt == "markdown":
-        lines = out.splitlines()
-        assert lines[0].startswith("| rank | tier |") and set(lines[1].replace(" ", "")) <= {"|", "-"}
+        answer, blank, *lines = out.splitlines()
+        assert answer.startswith("At this budget") and blank == ""
+        assert lines[0].startswith("| rank | rank range | entry |") and set(lines[1].replace(" ", "")) <= {"|", "-"}
         assert len(lines) == 5 and "| good/l/r |" in lines[2]
     elif fmt == "csv":
         table = pd.read_csv(pd.io.common.StringIO(out))
@@ -122,13 +124,14 @@ def test_merge_refuses_different_protocols_and_conflicting_results(tmp_path: Pat
     assert summary.returncode == 1 and "nothing.csv: no such file" in summary.stderr
 
 
-def test_table_colour_marks_tier_one_and_lost_seeds() -> None:
-    """On a terminal: tier 1 green, entries that lost seeds red; the columns stay aligned."""
+def test_table_colour_marks_the_comparison_with_the_baseline() -> None:
+    """On a terminal: separably better than the baseline green, separably worse or more seeds lost red,
+    the baseline bold, the answer first; the columns stay aligned."""
     from ganbench import formats, plugins
     from ganbench.leaderboard import summary_table
 
     records = []
-    for entry, fids in {**BASE, "lost/l/r": [10.0, 11.0, None]}.items():
+    for entry, fids in {**BASE, "lost/l/r": [10.0, 11.0, None], "near/l/r": [19.0, 22.0, 21.5]}.items():
         records += [record(entry, seed, "completed" if fid is not None else "diverged", fid)
                     for seed, fid in enumerate(fids)]
     metrics = plugins.load(allow=set()).metric_table()
@@ -136,10 +139,12 @@ def test_table_colour_marks_tier_one_and_lost_seeds() -> None:
     plain = formats.get("table").render(summary, metrics, False).splitlines()
     coloured = formats.get("table").render(summary, metrics, True).splitlines()
     green, red, bold = "\x1b[32m", "\x1b[31m", "\x1b[1m"
-    by_entry = {line.split()[3]: (line, styled) for line, styled in zip(plain[1:], coloured[1:], strict=True)}
-    assert coloured[0].startswith(bold) and "\x1b[" not in "".join(plain)
-    assert by_entry["good/l/r"][1].startswith(f"{green}") and by_entry["lost/l/r"][1].startswith(red)
-    assert by_entry["bad/l/r"][1] == by_entry["bad/l/r"][0]  # tier 2+: unstyled
+    assert coloured[0].startswith(bold) and plain[0].startswith("At this budget")
+    by_entry = {line.split()[2]: (line, styled) for line, styled in zip(plain[3:], coloured[3:], strict=True)}
+    assert coloured[2].startswith(bold) and "\x1b[" not in "".join(plain)
+    assert by_entry["good/l/r"][1].startswith(green) and by_entry["bad/l/r"][1].startswith(red)
+    assert by_entry["lost/l/r"][1].startswith(red)  # the better FIDs of its finished seeds do not hide the lost one
+    assert by_entry["base/l/r"][1].startswith(bold) and by_entry["near/l/r"][1] == by_entry["near/l/r"][0]
     assert all(styled.endswith(line + "\x1b[0m") for line, styled in by_entry.values() if styled != line)
 
 
@@ -277,7 +282,7 @@ def test_an_entry_whose_seeds_were_all_skipped_has_no_rank() -> None:
     assert summary.loc[skipped, ["rank", "rank_low", "rank_high"]].isna().all().all()
     assert summary.loc[~skipped, "rank"].notna().all() and list(skipped).index(True) == int((~skipped).sum())
     view = summary_view(summary)
-    assert set(view.loc[skipped, "rank"]) == {"-"} and set(view.loc[skipped, "rank 95%"]) == {"-"}
+    assert set(view.loc[skipped, "rank"]) == {"-"} and set(view.loc[skipped, "rank range"]) == {"-"}
 
 
 def test_a_re_run_seed_joins_its_entrys_other_seeds_in_one_row(tmp_path: Path) -> None:

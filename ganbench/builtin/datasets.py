@@ -10,7 +10,7 @@ from ganbench.data.fashion_mnist import Split
 from ganbench.hookspecs import RegisterDataset, hookimpl
 from ganbench.metrics.modes import STACKED_MODES, stacked_modes
 from ganbench.metrics.modes import classify as fashion_class
-from ganbench.specs import DataRequest, DatasetSpec, ImageData, PointData
+from ganbench.specs import POINTS, DataRequest, DatasetSpec, ImageData, PointData
 
 # Each dataset's default FID feature space (`ganbench extractor list`). Data with no domain CNN of its
 # own (mnist, cifar10, your images) uses the Fashion-MNIST CNN on luminance; `--extractor inception-v3`
@@ -112,6 +112,6 @@ def register_datasets(register: RegisterDataset) -> None:
         register(DatasetSpec(
             name=name, summary=summary,
             reference="Lin et al. 2018, PacGAN, NeurIPS (after Metz et al. 2017; Srivastava et al. 2017, VEEGAN)",
-            load=_point_loader(name), feature_extractor="", image_shape=(2, 1, 1), kind="points",
+            load=_point_loader(name), feature_extractor="", image_shape=(2, 1, 1), kind=POINTS,
             modes=points.MIXTURES[name].assign, n_modes=len(points.MIXTURES[name].centers),
         ))

@@ -15,7 +15,7 @@ from torch.nn.utils.parametrizations import spectral_norm
 from ganbench import perceptual
 from ganbench.conditioning import scored_as
 from ganbench.hookspecs import RegisterRegularizer, hookimpl
-from ganbench.specs import Regularizer, RegularizerSpec
+from ganbench.specs import IMAGES, Regularizer, RegularizerSpec
 
 # nn.Embedding: a projection discriminator's class embedding, spectrally normalised in Miyato &
 # Koyama's code (its (K, width) weight is the matrix whose largest singular value is divided out).
@@ -398,7 +398,7 @@ _LIPSCHITZ = frozenset({"lipschitz"})
 # Spectral norm and clipping bound each layer's weights; a BatchNorm between them divides by the batch's
 # std, which no weight bound limits (SpectralNorm.__doc__).
 _BN_VOIDS = {_BN: "batch norm divides by each batch's std, which no bound on the weights limits"}
-_IMAGES = frozenset({"images"})  # image augmentations: translations, cutout, colour
+_IMAGES = frozenset({IMAGES})  # image augmentations: translations, cutout, colour
 
 
 @hookimpl

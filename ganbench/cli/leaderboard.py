@@ -9,11 +9,11 @@ import click
 import pandas as pd
 
 from ganbench import formats, plugins
-from ganbench.leaderboard import RANK_METRICS, metric_columns, summary_table, write_frames
+from ganbench.leaderboard import metric_columns, rank_columns, summary_table, write_frames
 from ganbench.tablefiles import TableError, as_summary, diff, find_tables, merge, mixed_protocols, read_table
 
 # Summary columns that are not a metric's but have a better direction (False: higher is better).
-HIGHER_IS_BETTER = {"mode_score_mean": False, "n_completed": False}
+HIGHER_IS_BETTER = {"n_completed": False}
 DIRECTORY = click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
                          default=Path("leaderboards"), show_default=True, help="Where suite names are looked up.")
 
@@ -36,7 +36,8 @@ def _sorted(summary: pd.DataFrame, column: str | None) -> pd.DataFrame:
     if col is not None and col.best is not None:
         ideal = col.best
         return summary.sort_values(name, key=lambda v: (v - ideal).abs(), kind="stable", na_position="last")
-    lower = dict(RANK_METRICS).get(str(summary["rank_by"].iloc[0])) if name == "rank_value" else \
+    ranked = {c.name: c.lower_is_better for c in rank_columns()}
+    lower = ranked.get(str(summary["rank_by"].iloc[0])) if name == "rank_value" else \
         HIGHER_IS_BETTER.get(name, col.lower_is_better if col is not None else None)
     return summary.sort_values(name, ascending=lower is not False, kind="stable", na_position="last")
 

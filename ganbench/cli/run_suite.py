@@ -22,7 +22,7 @@ import click
 from ganbench import plugins, stacking
 from ganbench.errors import USER_ERRORS
 from ganbench.executors.local import LocalExecutor
-from ganbench.leaderboard import format_summary, runs_table, summary_table, write_frames
+from ganbench.leaderboard import format_summary, headline, runs_table, summary_table, write_frames
 from ganbench.metrics import registry
 from ganbench.metrics.registry import check_available
 from ganbench.planner import Executor, ExecutorUnavailable, Interrupted, Settings, drive, plan
@@ -33,7 +33,6 @@ from ganbench.specs import ExecutorOptions
 from ganbench.suites import Suite, expand, load_suite, load_suite_file, select
 from ganbench.tablefiles import check_writable_table, table_for, table_paths, union
 from ganbench.training.seeding import resolve_device
-from ganbench.training.trainer import run_kind
 
 
 def refuse_trained_spaces(specs: list[RunSpec], data_root: str | None) -> None:
@@ -187,8 +186,13 @@ def run_suite(run_all: bool, suite: str, suite_file: Path | None, out: Path, sto
     how = f"{executor.workers} worker(s)" if isinstance(executor, LocalExecutor) else f"executor {executor_name}"
     click.echo(f"suite {chosen.name}: {total} runs ({total // len(chosen.seeds)} entries x "
                f"{len(chosen.seeds)} seeds) on {torch_device}, {how}", err=True)
+    absent = chosen.absent(catalog)
+    if absent:  # a plugin the suite names as optional: say its entry is missing, never drop it silently
+        click.echo(f"suite {chosen.name}: not installed, so no entry: {', '.join(absent)} (optional components)",
+                   err=True)
     done = 0
     started = time.perf_counter()
+    table = catalog.metric_table()
 
     bars = sys.stderr.isatty()
     bar = suite_bar(bars, total, f"suite {chosen.name}")
@@ -197,8 +201,7 @@ def run_suite(run_all: bool, suite: str, suite_file: Path | None, out: Path, sto
         nonlocal done
         done += 1
         metrics = record.get("metrics", {})
-        kind = run_kind(RunSpec.from_dict(record["spec"]), catalog)  # a conditional entry reports its class scores
-        what = kind.headline(metrics) if metrics else record.get("reason", "")
+        what = headline(metrics, table) if metrics else record.get("reason", "")
         how = "reused" if reused else f"{record.get('wall_seconds', 0):.0f} s"
         elapsed = time.perf_counter() - started
         line = (f"[{done}/{total}] {record['entry']} seed {record['spec']['seed']}: "

@@ -47,12 +47,20 @@ def score(fake: Tensor, real: Tensor, kind: DataKind, dataset: DatasetSpec, feat
         fake_f = fake_features if fake_features is not None else extract(fake, feature_extractor, cuda)
         return fake_f, real_f
 
-    data = ScoreInput(fake, real, dataset, channels, feature_extractor, features, mode_fake, fake_labels, real_labels)
+    def embed(images: Tensor, split: str) -> Tensor:
+        if not feature_extractor:
+            raise ValueError(f"dataset {dataset.name} has no feature extractor")
+        if split:
+            return reference_features(images, feature_extractor, dataset_sha256, cache_dir, cuda, split=split)
+        return extract(images, feature_extractor, cuda)
+
+    data = ScoreInput(fake, real, dataset, channels, feature_extractor, features, mode_fake, fake_labels, real_labels,
+                      embed)
     values: dict[str, Any] = {}
     proto: dict[str, Any] = {"metrics_version": METRICS_VERSION, "samples": int(fake.shape[0]),
                              "reference_samples": int(real.shape[0]), "reference_split": "reference"}
     for metric in metrics:
-        if not applies(metric, kind, dataset, channels):
+        if metric.derive is not None or not applies(metric, kind, dataset, channels):
             continue
         try:
             scored, used = metric.compute(data)

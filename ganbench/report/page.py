@@ -18,11 +18,12 @@ from typing import Any
 import jinja2
 import pandas as pd
 
-from ganbench import integrity
-from ganbench.leaderboard import PLOT_COLUMNS, encode_series, metric_columns, summary_table, summary_view
+from ganbench import integrity, plugins
+from ganbench.leaderboard import PLOT_COLUMNS, answers, encode_series, metric_columns, summary_table, summary_view
 from ganbench.report import plots
 from ganbench.specs import MetricSpec
 from ganbench.store import RunStore, atomic_write_bytes, atomic_write_text
+from ganbench.suites import suite_note
 
 TEMPLATE = "page.html.j2"
 # Shown in the protocol box: (label, runs-table column).
@@ -48,7 +49,7 @@ class Entry:
     entry: str
     anchor: str
     rank: str
-    tier: str
+    verdict: str
     seeds: list[Seed] = field(default_factory=list)
     spectrum: str = ""
     curves: str = ""
@@ -58,11 +59,14 @@ class Entry:
 class Suite:
     title: str
     anchor: str
+    answer: str
+    note: str  # the suite's own note on what its table can and cannot show
     header: list[str]
-    rows: list[dict[str, Any]]  # cells: [(text, sort value)], tier, entry anchor
+    entry_column: int
+    rows: list[dict[str, Any]]  # cells: [(text, sort value, style)], compared, entry anchor
     protocol: list[tuple[str, str]]
     tradeoff: str
-    points: bool  # point data: the scatter is modes against sample quality, not FID against blur
+    tradeoff_title: str
     real_image: str
     entries: list[Entry]
     missing_grids: int
@@ -133,6 +137,16 @@ def _with_plots(runs: pd.DataFrame, store: RunStore | None) -> pd.DataFrame:
     return runs
 
 
+def _shade(ratio: float) -> str:
+    """A cell background whose strength grows with |log2(ratio)|: red above the baseline's value,
+    green below (for a lower-is-better ranking metric), full at 4x either way."""
+    if not isinstance(ratio, float) or not math.isfinite(ratio) or ratio <= 0:
+        return ""
+    strength = min(1.0, abs(math.log2(ratio)) / 2.0)
+    rgb = "198, 40, 40" if ratio > 1 else "46, 125, 50"
+    return f"background: rgba({rgb}, {0.08 + 0.5 * strength:.2f})"
+
+
 def _suite(runs: pd.DataFrame, store: RunStore | None, writer: _Writer, metrics: Sequence[MetricSpec] | None,
            index: int) -> Suite:
     runs = _with_plots(runs, store)
@@ -141,11 +155,14 @@ def _suite(runs: pd.DataFrame, store: RunStore | None, writer: _Writer, metrics:
     suite, dataset = str(runs["suite"].iloc[0]), str(runs["dataset"].iloc[0])
     anchors = {entry: f"s{index}-e{i}" for i, entry in enumerate(summary["entry"])}
     ideal = {col.label: col.best for col in metric_columns(metrics) if col.best is not None}
+    lower = {col.name: col.lower_is_better for col in metric_columns(metrics)}.get(str(summary["rank_by"].iloc[0]))
     rows = []
     for (_, cells), (_, row) in zip(view.iterrows(), summary.iterrows(), strict=True):
-        rows.append({"cells": [(str(v), _sort_value(str(v), ideal.get(str(label))))
-                               for label, v in cells.items()],
-                     "tier": "" if pd.isna(row["tier"]) else str(int(row["tier"])), "anchor": anchors[row["entry"]]})
+        ratio = float(row["baseline_ratio"]) if "baseline_ratio" in row else math.nan
+        shade = _shade(ratio if lower is not False or not ratio else 1 / ratio)
+        rows.append({"cells": [(str(v), _sort_value(str(v), ideal.get(str(label))),
+                                shade if label == "× baseline" else "") for label, v in cells.items()],
+                     "compared": str(row.get("compared", "") or ""), "anchor": anchors[row["entry"]]})
     ran = runs[runs["status"] != "skipped"]
     sha = ran["dataset_sha256"].dropna()
     real_png = store.real_grid_path(str(sha.iloc[0])) if store is not None and len(sha) else None
@@ -155,8 +172,8 @@ def _suite(runs: pd.DataFrame, store: RunStore | None, writer: _Writer, metrics:
     for _, row in summary.iterrows():
         group = runs[runs["entry"] == row["entry"]].sort_values("seed")
         rank = "-" if pd.isna(row["rank"]) else str(int(row["rank"]))  # an all-skipped entry has none
-        tier = "" if pd.isna(row["tier"]) else str(int(row["tier"]))
-        item = Entry(str(row["entry"]), anchors[row["entry"]], rank, tier)
+        verdict = "baseline" if row.get("compared") == "baseline" else str(row.get("verdict", "") or "")
+        item = Entry(str(row["entry"]), anchors[row["entry"]], rank, verdict)
         for _, run in group.iterrows():
             seed = Seed(int(run["seed"]), str(run["status"]), "" if pd.isna(run["reason"]) else str(run["reason"]))
             grid = store.grid_path(str(run["run_id"])) if store is not None else None
@@ -173,9 +190,12 @@ def _suite(runs: pd.DataFrame, store: RunStore | None, writer: _Writer, metrics:
                                         "dataset_plugin")))
     protocol.insert(0, ("entries, runs", f"{len(summary)}, {len(runs)} ({(runs['status'] == 'completed').sum()} "
                                          f"completed)"))
-    return Suite(f"{suite} · {dataset}", f"s{index}", list(view.columns), rows,
-                 [(k, v) for k, v in protocol if v != "-"], writer.image(plots.tradeoff(summary), "tradeoff"),
-                 not summary["fid_mean"].notna().any(), real_image, entries, missing)
+    drawn = plots.tradeoff(summary, metric_columns(metrics))
+    return Suite(f"{suite} · {dataset}", f"s{index}", " ".join(answers(summary, metrics)),
+                 suite_note(suite, plugins.load()), list(view.columns),
+                 list(view.columns).index("entry"), rows, [(k, v) for k, v in protocol if v != "-"],
+                 writer.image(drawn[0] if drawn else None, "tradeoff"), drawn[1] if drawn else "",
+                 real_image, entries, missing)
 
 
 def build(tables: Sequence[pd.DataFrame], out: Path, store: Path | None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 
 import matplotlib
 
@@ -16,9 +17,9 @@ from PIL import Image
 
 from ganbench.leaderboard import decode_series
 from ganbench.metrics.spectrum import BLUR_BAND, NOISE_BAND
+from ganbench.specs import Column
 
 DPI = 72
-TIER_COLOURS = ("#2e7d32", "#1565c0", "#ef6c00", "#6a1b9a", "#c62828", "#546e7a")
 SEED_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")
 
 
@@ -80,32 +81,52 @@ def curves(runs: pd.DataFrame) -> bytes | None:
     return _png(fig)
 
 
-def tradeoff(summary: pd.DataFrame) -> bytes | None:
-    """Every entry's mean FID against its mean blur score (points: modes against high-quality share),
-    coloured by tier: which fixes buy fidelity with blur, or sharpness with fidelity."""
-    if summary["fid_mean"].notna().any():
-        x, y = "blur_score_mean", "fid_mean"
-        xlabel, ylabel = "blur score (0 = as sharp as real)", "FID (lower is better)"
-    elif "high_quality_mean" in summary and summary["high_quality_mean"].notna().any():
-        x, y, xlabel, ylabel = "high_quality_mean", "modes_covered_mean", "high-quality samples %", "modes covered"
-    else:
+# Marker colours by the comparison with the baseline (``verdicts.compared``).
+COMPARED_COLOURS = {"better": "#2e7d32", "worse": "#c62828", "indistinguishable": "#546e7a",
+                    "baseline": "#1565c0", "": "#9e9e9e"}
+
+
+def _axis(columns: Sequence[Column], summary: pd.DataFrame, which: str) -> Column | None:
+    """The measured column of highest priority for the trade-off plot's ``which`` ("x" or "y") axis."""
+    found = [col for col in columns if getattr(col, f"{which}_axis") > 0 and f"{col.name}_mean" in summary
+             and summary[f"{col.name}_mean"].notna().any()]
+    return min(found, key=lambda col: getattr(col, f"{which}_axis")) if found else None
+
+
+def _axis_label(col: Column) -> str:
+    if col.best is not None:
+        return f"{col.label} ({col.best:g} = as the real data)"
+    return f"{col.label} ({'lower' if col.lower_is_better else 'higher'} is better)"
+
+
+def tradeoff(summary: pd.DataFrame, columns: Sequence[Column]) -> tuple[bytes, str] | None:
+    """Every entry's mean on the table's two plot axes (``Column.x_axis``/``y_axis``: structure
+    against sharpness on images, modes against sample quality on points), ± its std over seeds where
+    the metric has one, coloured by how it compares with the baseline; and the plot's title."""
+    x, y = _axis(columns, summary, "x"), _axis(columns, summary, "y")
+    if x is None or y is None:
         return None
-    shown = summary[summary[x].notna() & summary[y].notna()]
+    xm, ym = f"{x.name}_mean", f"{y.name}_mean"
+    shown = summary[summary[xm].notna() & summary[ym].notna()]
     fig, ax = plt.subplots(figsize=(11.0, 6.5))
-    tiers = shown["tier"].fillna(0).astype(int)
-    for tier in sorted(set(tiers)):
-        part = shown[tiers == tier]
-        ax.scatter(part[x], part[y], s=28, zorder=3, color=TIER_COLOURS[(tier - 1) % len(TIER_COLOURS)],
-                   label=f"tier {tier}" if tier else "no tier")
+    compared = shown["compared"].fillna("") if "compared" in shown else pd.Series("", index=shown.index)
+    for how, colour in COMPARED_COLOURS.items():
+        part = shown[compared == how]
+        if part.empty:
+            continue
+        xerr = part[f"{x.name}_std"] if f"{x.name}_std" in part else None
+        yerr = part[f"{y.name}_std"] if f"{y.name}_std" in part else None
+        ax.errorbar(part[xm], part[ym], xerr=xerr, yerr=yerr, fmt="o", ms=5, color=colour, ecolor=colour,
+                    elinewidth=0.8, alpha=0.9, zorder=3, label=how or "no baseline")
     for _, row in shown.iterrows():
-        ax.annotate(str(row["entry"]), (row[x], row[y]), fontsize=7, xytext=(3, 2), textcoords="offset points",
+        ax.annotate(str(row["entry"]), (row[xm], row[ym]), fontsize=7, xytext=(3, 2), textcoords="offset points",
                     annotation_clip=False)
     ax.margins(x=0.25)  # room for the labels of the right-most entries
-    if x == "blur_score_mean":
-        ax.axvline(0.0, color="grey", linewidth=0.8, linestyle=":")
-    ax.set(xlabel=xlabel, ylabel=ylabel)
-    ax.legend(fontsize=7, frameon=False)
-    return _png(fig)
+    if x.best is not None:
+        ax.axvline(x.best, color="grey", linewidth=0.8, linestyle=":")
+    ax.set(xlabel=_axis_label(x), ylabel=_axis_label(y))
+    ax.legend(fontsize=7, frameon=False, title="against the baseline", title_fontsize=7)
+    return _png(fig), f"{y.label} against {x.label}"
 
 
 def thumbnail(png: bytes, cells: int = 4, width: int = 160) -> bytes:

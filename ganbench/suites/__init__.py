@@ -46,6 +46,27 @@ class Suite:
     conditionings: tuple[str, ...] = ()  # each gives one class-conditional entry: the baseline conditioned
     vary: tuple[str, ...] = ("architecture", "loss", "regularizer")  # the factors varied one at a time
     stacks: tuple[str, ...] = ()  # regularizer stacks (``r1+ema``), each one entry: the baseline with it
+    # [components]: the values each varied factor takes (kind -> names; a kind not listed: every
+    # registered one); ``optional`` names may be absent (a plugin's), and then give no entry.
+    components: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    optional: tuple[str, ...] = ()
+
+    def values(self, kind: str, catalog: Catalog) -> list[str]:
+        """The names factor ``kind`` takes in the one-factor expansion."""
+        listed = dict(self.components).get(kind)
+        if listed is None:
+            return catalog.names(kind)
+        for name in listed:
+            if name not in catalog.components[kind] and name not in self.optional:
+                raise SuiteError(f"{self.path}: components.{kind}: unknown {SINGULAR[kind]} {name!r} "
+                                 f"(registered: {', '.join(catalog.names(kind))}; list a plugin's in "
+                                 f"components.optional)")
+        return [name for name in listed if name in catalog.components[kind]]
+
+    def absent(self, catalog: Catalog) -> list[str]:
+        """The optional components this catalog lacks (their entries are left out)."""
+        known = {name for kind, _ in self.components for name in catalog.components[kind]}
+        return [name for name in self.optional if name not in known]
 
 
 _SCHEMA: dict[str, dict[str, type]] = {
@@ -136,7 +157,7 @@ def load_suite_file(path: Path) -> Suite:
             raise SuiteError(f"{path}: missing [{name}] table")
         tables[name] = _check(path, f"{name}.", table, schema, _OPTIONAL.get(name))
     known = {*_TOP, *_TOP_OPTIONAL, *_SCHEMA, "seeds", "recipes", "conditionings", "vary", "stacks",
-             "reference"}
+             "reference", "components", "note"}
     unknown_keys = sorted(set(data) - known)
     if unknown_keys:  # a misspelled key (conditioning for conditionings) would silently do nothing
         raise SuiteError(f"{path}: unknown key {unknown_keys[0]} (known: {', '.join(sorted(known))})")
@@ -165,8 +186,39 @@ def load_suite_file(path: Path) -> Suite:
     if tables["optimizer"]["name"] not in OPTIMIZERS:
         raise SuiteError(f"{path}: optimizer.name must be one of {', '.join(OPTIMIZERS)}, "
                          f"got {tables['optimizer']['name']!r}")
+    components, optional = _components(path, data.get("components", {}))
     return Suite(seeds=tuple(seeds), path=path, recipes=tuple(recipes), conditionings=tuple(conditionings),
-                 vary=tuple(vary), stacks=tuple(stacks), **top, **tables)
+                 vary=tuple(vary), stacks=tuple(stacks), components=components, optional=optional, **top, **tables)
+
+
+def _components(path: Path, table: object) -> tuple[tuple[tuple[str, tuple[str, ...]], ...], tuple[str, ...]]:
+    """The [components] table: lists of distinct names per kind, and ``optional`` among them."""
+    if not isinstance(table, dict):
+        raise SuiteError(f"{path}: components must be a table of name lists")
+    lists: dict[str, tuple[str, ...]] = {}
+    for key, names in table.items():
+        if key not in (*(kind for _, kind in FACTORS), "optional"):
+            raise SuiteError(f"{path}: unknown key components.{key} (known: architectures, losses, regularizers, "
+                             f"optional)")
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names) or len(set(names)) != len(names):
+            raise SuiteError(f"{path}: components.{key} must be a list of distinct names")
+        lists[key] = tuple(names)
+    optional = lists.pop("optional", ())
+    stray = [name for name in optional if not any(name in names for names in lists.values())]
+    if stray:
+        raise SuiteError(f"{path}: components.optional names {stray[0]!r}, which no components list holds")
+    return tuple(lists.items()), optional
+
+
+def suite_note(name: str, catalog: Catalog) -> str:
+    """A registered suite's ``note``: what its tables can and cannot show, for the report ("" if none)."""
+    if name not in catalog.components["suites"]:
+        return ""
+    try:
+        note = tomllib.loads(catalog.spec("suites", name).path.read_text(encoding="utf-8")).get("note", "")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return ""  # the report still draws; `ganbench run` names a broken suite file
+    return note if isinstance(note, str) else ""
 
 
 def load_suite(name: str, catalog: Catalog) -> Suite:
@@ -217,7 +269,7 @@ def expand(suite: Suite, catalog: Catalog, device: str, matrix: str = "ofat",
     elif matrix == "ofat":
         for factor, kind in FACTORS:
             if factor in suite.vary:
-                entries += [{**suite.baseline, factor: value} for value in catalog.names(kind)]
+                entries += [{**suite.baseline, factor: value} for value in suite.values(kind, catalog)]
     else:
         raise SuiteError(f"unknown matrix {matrix!r} (choose from {', '.join(MATRICES)})")
     for name in suite.conditionings:

@@ -25,6 +25,8 @@ from ganbench.datakinds import kind_of, prepare_images
 from ganbench.plugins import Catalog, Registered
 from ganbench.runspec import RunSpec
 from ganbench.specs import (
+    IMAGES,
+    POINTS,
     ArchitectureSpec,
     ConditioningSpec,
     DataRequest,
@@ -189,12 +191,12 @@ def describes_itself(kind: str, spec: Any) -> Check:
 
 def partner_run(catalog: Catalog, data_kinds: frozenset[str], **fixed: str) -> tuple[RunSpec, Callable[[], TinyData]]:
     """A tiny spec using ``fixed`` components plus the first built-in partners that are compatible."""
-    images = "images" in data_kinds
+    images = IMAGES in data_kinds
     archs = ["dcgan", "dcgan-no-bn", "resnet"] if images else ["mlp"]
     losses = ["non-saturating", "hinge", "wasserstein"]
     regs = ["none", "spectral-norm", "r1"]
     data = (lambda: tiny_images()) if images else (lambda: tiny_points(catalog))
-    kinds = "images" if images else "points"
+    kinds = IMAGES if images else POINTS
     for arch in [fixed["architecture"]] if "architecture" in fixed else archs:
         for loss in [fixed["loss"]] if "loss" in fixed else losses:
             for reg in [fixed["regularizer"]] if "regularizer" in fixed else regs:
@@ -250,7 +252,7 @@ def architecture_checks(spec: ArchitectureSpec, catalog: Catalog) -> list[Check]
     kinds = spec.data_kinds
     checks = [describes_itself("architecture", spec), Check("architecture", spec.name, "shapes", shapes),
               Check("architecture", spec.name, "deterministic-build", deterministic)]
-    if 28 in spec.resolutions or "images" not in kinds:
+    if 28 in spec.resolutions or IMAGES not in kinds:
         checks += when_partnered("architecture", spec.name, catalog, kinds, architecture=spec.name)
     return checks
 
@@ -307,7 +309,7 @@ def loss_checks(spec: LossSpec, catalog: Catalog) -> list[Check]:
 
 def regularizer_checks(spec: RegularizerSpec, catalog: Catalog) -> list[Check]:
     def augment() -> None:
-        shape = (4, 1, 28, 28) if "images" in spec.data_kinds else (4, 2)
+        shape = (4, 1, 28, 28) if IMAGES in spec.data_kinds else (4, 2)
         x = torch.rand(shape) * 2 - 1
         outs = []
         for _ in range(2):
@@ -329,8 +331,8 @@ def regularizer_checks(spec: RegularizerSpec, catalog: Catalog) -> list[Check]:
     partnered = when_partnered("regularizer", spec.name, catalog, spec.data_kinds, regularizer=spec.name)
     checks = [describes_itself("regularizer", spec), Check("regularizer", spec.name, "augment", augment), *partnered]
     penalises = overrides_in(spec.factory, "discriminator_penalty") if isinstance(spec.factory, type) else True
-    if "images" in spec.data_kinds and penalises and incompatibility(
-            catalog.spec("architectures", "dcgan"), spec, data_kind="images") is None:
+    if IMAGES in spec.data_kinds and penalises and incompatibility(
+            catalog.spec("architectures", "dcgan"), spec, data_kind=IMAGES) is None:
         checks.append(Check("regularizer", spec.name, "conditional", conditional))
     return checks
 
@@ -386,6 +388,19 @@ def metric_checks(spec: MetricSpec, catalog: Catalog) -> list[Check]:
     # A metric of modes is computed where modes are defined: stacked Fashion-MNIST's 1,000.
     dataset, channels = ("stacked-fashion-mnist", 3) if spec.needs_modes else ("fashion-mnist", 1)
 
+    def derives() -> None:
+        assert spec.derive is not None
+        others = {column.name: 1.0 for metric in catalog.metric_table() for column in metric.columns}
+        got = spec.derive(others, {"n_modes": 10})
+        if not set(got) <= {column.name for column in spec.columns} or \
+                not all(isinstance(v, float | int) for v in got.values()):
+            fail(f"metric {spec.name}: derive() must return {{column: float}} for its columns "
+                 f"{[c.name for c in spec.columns]}, got {got!r}")
+
+    def embed(images: Tensor, split: str) -> Tensor:
+        """A fixed stand-in feature space for other images: 2x2 average pools of each channel."""
+        return torch.nn.functional.adaptive_avg_pool2d(images.float(), 2).flatten(1)
+
     def computes() -> None:
         data = tiny_images(28, channels)
         fake, real = data.train[:64], data.train[64:128]
@@ -395,6 +410,7 @@ def metric_checks(spec: MetricSpec, catalog: Catalog) -> list[Check]:
         for _ in range(2):
             inputs = ScoreInput(fake=fake, real=real, dataset=catalog.spec("datasets", dataset), channels=channels,
                                 feature_extractor="fashion-mnist-cnn", features=lambda: features,
+                                embed=embed,
                                 fake_labels=data.labels[:64] if data.labels is not None else None,
                                 real_labels=data.labels[64:128] if data.labels is not None else None)
             scored, protocol = spec.compute(inputs)
@@ -409,8 +425,10 @@ def metric_checks(spec: MetricSpec, catalog: Catalog) -> list[Check]:
                                               for k in values[0] if values[0][k] != values[1][k]):
             fail(f"metric {spec.name}: two computations on the same input differ")
 
+    if spec.derive is not None:  # computed by the tables, never scored
+        return [describes_itself("metric", spec), Check("metric", spec.name, "derives", derives)]
     return [describes_itself("metric", spec)] + (
-        [Check("metric", spec.name, "computes", computes)] if "images" in spec.data_kinds else [])
+        [Check("metric", spec.name, "computes", computes)] if IMAGES in spec.data_kinds else [])
 
 
 def conditioning_checks(spec: ConditioningSpec, catalog: Catalog) -> list[Check]:
