@@ -19,8 +19,8 @@ def main(page_path: Path, out: Path, width: int = 1920, height: int = 1500) -> N
         page = browser.new_page(viewport={"width": width, "height": height})
         page.goto(page_path.resolve().as_uri())
         page.wait_for_load_state("load")
-        # From the leaderboard down: the table, the FID-blur scatter and the first entry's samples.
-        page.evaluate("document.querySelector('h3').scrollIntoView()")
+        # From the suite's title down: its answer, the protocol and the leaderboard.
+        page.evaluate("document.querySelector('h2').scrollIntoView()")
         page.screenshot(path=str(out))
         browser.close()
 
