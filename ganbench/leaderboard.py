@@ -132,6 +132,7 @@ def runs_table(records: list[dict[str, Any]], baseline: str | None = None,
     """One row per run. ``baseline`` is the suite's baseline entry (``architecture/loss/regularizer``),
     which the summary's difference columns compare against; records do not carry it. ``metrics``:
     the metric table whose columns the rows carry (default: every loaded plugin's)."""
+    metrics = metric_table(metrics)  # loaded once, not once per record by ``derived``
     columns = [col.name for col in metric_columns(metrics)]
     rows = []
     for rec in records:
@@ -208,6 +209,7 @@ def summary_table(runs: pd.DataFrame, baseline: str | None = None,
     ``_compare``; docs/csv-schema.md defines each column. ``metrics``: the metric table (default:
     every loaded plugin's); a metric column the runs lack is empty.
     """
+    metrics = metric_table(metrics)  # loaded once, not once per row by ``_with_derived``
     columns = [col for col in metric_columns(metrics) if col.aggregate]
     runs = _with_derived(runs, metrics)
     runs = runs.assign(**{col.name: math.nan for col in columns if col.name not in runs})

@@ -147,8 +147,8 @@ def _shade(ratio: float) -> str:
     return f"background: rgba({rgb}, {0.08 + 0.5 * strength:.2f})"
 
 
-def _suite(runs: pd.DataFrame, store: RunStore | None, writer: _Writer, metrics: Sequence[MetricSpec] | None,
-           index: int) -> Suite:
+def _suite(runs: pd.DataFrame, store: RunStore | None, writer: _Writer, metrics: Sequence[MetricSpec],
+           catalog: plugins.Catalog, index: int) -> Suite:
     runs = _with_plots(runs, store)
     summary = summary_table(runs, metrics=metrics)
     view = summary_view(summary, metrics)
@@ -192,7 +192,7 @@ def _suite(runs: pd.DataFrame, store: RunStore | None, writer: _Writer, metrics:
                                          f"completed)"))
     drawn = plots.tradeoff(summary, metric_columns(metrics))
     return Suite(f"{suite} · {dataset}", f"s{index}", " ".join(answers(summary, metrics)),
-                 suite_note(suite, plugins.load()), list(view.columns),
+                 suite_note(suite, catalog), list(view.columns),
                  list(view.columns).index("entry"), rows, [(k, v) for k, v in protocol if v != "-"],
                  writer.image(drawn[0] if drawn else None, "tradeoff"), drawn[1] if drawn else "",
                  real_image, entries, missing)
@@ -206,7 +206,9 @@ def build(tables: Sequence[pd.DataFrame], out: Path, store: Path | None,
         old.unlink()
     writer = _Writer(out)
     run_store = RunStore(store) if store is not None and store.is_dir() else None
-    suites = [_suite(runs, run_store, writer, metrics, i) for i, runs in enumerate(tables)]
+    catalog = plugins.load()  # once per report: the suites' notes and, by default, the metric table
+    table = catalog.metric_table() if metrics is None else metrics
+    suites = [_suite(runs, run_store, writer, table, catalog, i) for i, runs in enumerate(tables)]
     env = jinja2.Environment(loader=jinja2.PackageLoader("ganbench.report", "."), autoescape=True,
                              undefined=jinja2.StrictUndefined)
     page = env.get_template(TEMPLATE).render(suites=suites, store=str(store) if store else "",
